@@ -1,0 +1,15 @@
+//! Domain types and rules used by both the Huiyuan server and the browser client.
+//!
+//! This crate does no I/O and compiles for `wasm32-unknown-unknown` as well as native
+//! targets, so that the counter computes exactly what the server records.
+
+pub mod api;
+pub mod ids;
+pub mod money;
+pub mod permission;
+pub mod validate;
+
+pub use ids::{MemberId, SessionId, StaffId, StoreId};
+pub use money::{Money, MoneyError};
+pub use permission::Permission;
+pub use validate::{FieldError, ValidationErrors};
