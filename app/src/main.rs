@@ -1,1 +1,18 @@
-fn main() {}
+//! The Huiyuan browser client: the counter (`/pos`), the member's phone (`/m`) and head
+//! office (`/hq`), one Leptos application compiled to WebAssembly.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod app;
+mod components;
+mod format;
+mod i18n;
+mod net_status;
+mod pages;
+mod session;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

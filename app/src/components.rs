@@ -1,0 +1,11 @@
+//! Pieces shared by the three faces.
+
+pub mod brand_mark;
+pub mod error_view;
+pub mod forbidden_view;
+pub mod form_field;
+pub mod lang_switch;
+pub mod loading_view;
+pub mod logout_button;
+pub mod net_status_chip;
+pub mod staff_guard;

@@ -1,0 +1,218 @@
+//! `/m`: the member's own phone. A member logs in with their mobile number and sees their
+//! card, points and stored value.
+
+use huiyuan_shared::api::{error_code, ApiError, MemberLoginRequest, MemberMe};
+use huiyuan_shared::{FieldError, Money};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::brand_mark::BrandMark;
+use crate::components::error_view::ErrorView;
+use crate::components::form_field::FormField;
+use crate::components::lang_switch::LangSwitch;
+use crate::components::loading_view::LoadingView;
+use crate::i18n::{use_i18n, Key};
+
+/// What the phone knows about the member session.
+#[derive(Clone, Debug, PartialEq)]
+enum MemberState {
+    Loading,
+    Anonymous,
+    LoggedIn(MemberMe),
+    Failed(ApiError),
+}
+
+#[component]
+pub fn MemberPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = RwSignal::new(MemberState::Loading);
+    let load = move || {
+        state.set(MemberState::Loading);
+        spawn_local(async move {
+            let next = match api::member_me().await {
+                Ok(member) => MemberState::LoggedIn(member),
+                Err(error) if error.code == error_code::UNAUTHENTICATED => MemberState::Anonymous,
+                Err(error) => MemberState::Failed(error),
+            };
+            state.set(next);
+        });
+    };
+    load();
+
+    view! {
+        <div class="m-shell" data-testid="m-shell">
+            <header class="m-topbar">
+                <div class="m-topbar__brand">
+                    <BrandMark />
+                    <span>{move || i18n.t(Key::MemberCentre)}</span>
+                </div>
+                <LangSwitch />
+            </header>
+            <main class="m-main">
+                {move || match state.get() {
+                    MemberState::Loading => view! { <LoadingView /> }.into_any(),
+                    MemberState::Anonymous => view! { <MemberLoginForm state /> }.into_any(),
+                    MemberState::LoggedIn(member) => view! { <MemberHome member state /> }.into_any(),
+                    MemberState::Failed(error) => {
+                        let retry = Callback::new(move |()| load());
+                        view! { <ErrorView error on_retry=retry /> }.into_any()
+                    }
+                }}
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn MemberLoginForm(state: RwSignal<MemberState>) -> impl IntoView {
+    let i18n = use_i18n();
+    let phone = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let fields = RwSignal::new(Vec::<FieldError>::new());
+
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        fields.set(Vec::new());
+        let request = MemberLoginRequest {
+            phone: phone.get_untracked().trim().to_owned(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::member_login(&request).await {
+                Ok(response) => state.set(MemberState::LoggedIn(response.member)),
+                Err(failure) => {
+                    fields.set(api::field_errors(&failure));
+                    error.set(Some(failure));
+                    pending.set(false);
+                }
+            }
+        });
+    };
+
+    let field_message = move |name: &'static str| {
+        move || {
+            fields.with(|fields| {
+                fields
+                    .iter()
+                    .find(|field| field.field == name)
+                    .map(|field| i18n.field_error(&field.code, &field.message))
+            })
+        }
+    };
+
+    view! {
+        <form class="m-login card" on:submit=on_submit novalidate=true>
+            <h1 class="m-login__title">{move || i18n.t(Key::MemberLoginTitle)}</h1>
+            {move || {
+                error
+                    .get()
+                    .map(|failure| {
+                        view! {
+                            <div class="alert alert--danger" role="alert" data-testid="m-login-error">
+                                {member_error_text(i18n, &failure)}
+                            </div>
+                        }
+                    })
+            }}
+            <FormField label=Key::Phone error=Signal::derive(field_message("phone"))>
+                <input
+                    class="input input--large"
+                    type="tel"
+                    inputmode="numeric"
+                    name="phone"
+                    autocomplete="tel"
+                    data-testid="m-login-phone"
+                    bind:value=phone
+                />
+            </FormField>
+            <FormField label=Key::Password error=Signal::derive(field_message("password"))>
+                <input
+                    class="input input--large"
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    data-testid="m-login-password"
+                    bind:value=password
+                />
+            </FormField>
+            <button
+                type="submit"
+                class="btn btn--primary btn--large btn--block"
+                data-testid="m-login-submit"
+                disabled=move || pending.get()
+                aria-busy=move || pending.get().to_string()
+            >
+                {move || if pending.get() { i18n.t(Key::LoggingIn) } else { i18n.t(Key::LoginSubmit) }}
+            </button>
+        </form>
+    }
+}
+
+/// Members log in with a phone number, so a refused login names the phone, not a username.
+fn member_error_text(i18n: crate::i18n::I18n, error: &ApiError) -> String {
+    if error.code == error_code::INVALID_CREDENTIALS {
+        i18n.t(Key::ErrMemberInvalidCredentials).to_owned()
+    } else {
+        i18n.error(error)
+    }
+}
+
+#[component]
+fn MemberHome(member: MemberMe, state: RwSignal<MemberState>) -> impl IntoView {
+    let i18n = use_i18n();
+    let busy = RwSignal::new(false);
+    let logout = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            // The phone forgets the member even if the server cannot be told.
+            let _ = api::member_logout().await;
+            state.set(MemberState::Anonymous);
+        });
+    };
+    let balance = Money::from_fen(member.balance_fen).to_string();
+    view! {
+        <section class="m-card" data-testid="member-card">
+            <div class="m-card__top">
+                <span class="m-card__level" data-testid="member-level">{member.level_name}</span>
+                <span class="m-card__brand">{move || i18n.t(Key::ProductName)}</span>
+            </div>
+            <p class="m-card__name" data-testid="member-name">{member.name}</p>
+            <p class="m-card__phone" data-testid="member-phone">{member.phone_masked}</p>
+            <p class="m-card__no">
+                <span>{move || i18n.t(Key::MemberNo)}</span>
+                <span class="num" data-testid="member-no">{member.member_no}</span>
+            </p>
+        </section>
+        <section class="m-figures">
+            <div class="m-figure">
+                <span class="m-figure__label">{move || i18n.t(Key::Points)}</span>
+                <span class="m-figure__value num" data-testid="member-points">
+                    {member.points}
+                </span>
+            </div>
+            <div class="m-figure">
+                <span class="m-figure__label">{move || i18n.t(Key::Balance)}</span>
+                <span class="m-figure__value num" data-testid="member-balance">
+                    {balance}
+                </span>
+            </div>
+        </section>
+        <button
+            class="btn btn--secondary btn--large btn--block m-logout"
+            data-testid="m-logout"
+            disabled=move || busy.get()
+            on:click=logout
+        >
+            {move || i18n.t(Key::Logout)}
+        </button>
+    }
+}
