@@ -1,1 +1,14 @@
+//! The Huiyuan server: auth, the API, the audit log, and serving the built client.
 
+pub mod access;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod serve;
+pub mod state;

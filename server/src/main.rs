@@ -1,1 +1,142 @@
-fn main() {}
+//! `huiyuan`: serve, migrate, create-admin, demo-data, audit verify.
+
+use clap::{Parser, Subcommand};
+use huiyuan_server::audit::{self, ChainCheck};
+use huiyuan_server::bootstrap;
+use huiyuan_server::db::{Db, DEFAULT_DATABASE_URL};
+use huiyuan_server::state::{AppState, ServerConfig};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "huiyuan", version, about = "会员、积分与储值系统 — Huiyuan membership server")]
+struct Cli {
+    /// sqlite://PATH (default) or postgres://USER@HOST/DB
+    #[arg(long, env = "HUIYUAN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API and the client.
+    Serve {
+        #[arg(long, env = "HUIYUAN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The built client (index.html, pkg/, style/).
+        #[arg(long, env = "HUIYUAN_DIST", default_value = "dist")]
+        dist: PathBuf,
+        /// Mark cookies Secure (serve behind HTTPS).
+        #[arg(long, env = "HUIYUAN_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Create an administrator at HQ. The password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "系统管理员")]
+        display_name: String,
+    },
+    /// Load the demo organisation (once): HQ, a region, two stores, staff and members.
+    DemoData,
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and report the first broken row.
+    Verify,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HUIYUAN_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("huiyuan: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = Db::connect(&cli.database_url).await?;
+    db.migrate().await?;
+    bootstrap::ensure_roles(&db).await?;
+    match cli.command {
+        Command::Serve {
+            listen,
+            dist,
+            secure_cookies,
+        } => {
+            let address: SocketAddr = listen
+                .parse()
+                .map_err(|_| anyhow::anyhow!("HUIYUAN_LISTEN `{listen}` is not an address like 127.0.0.1:8080"))?;
+            if !address.ip().is_loopback() && bootstrap::demo_password_in_use(&db).await? {
+                anyhow::bail!(
+                    "refusing to listen on {address}: an account still has the demo password. \
+                     Change it, or listen on 127.0.0.1"
+                );
+            }
+            if !dist.join("index.html").exists() {
+                tracing::warn!(dist = %dist.display(), "no built client: build it with `cargo xtask run`");
+            }
+            let listener = huiyuan_server::serve::bind(&listen).await?;
+            tracing::info!(%address, database = db.kind.name(), "serving");
+            let state = AppState {
+                db,
+                config: Arc::new(ServerConfig {
+                    dist_dir: dist,
+                    secure_cookies,
+                }),
+            };
+            huiyuan_server::serve::run(listener, state).await?;
+        }
+        Command::Migrate => println!("database is up to date ({})", db.kind.name()),
+        Command::CreateAdmin {
+            username,
+            display_name,
+        } => {
+            eprintln!("password for {username}:");
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            bootstrap::create_admin(&db, &username, &display_name, password).await?;
+            println!("created administrator {username}");
+        }
+        Command::DemoData => {
+            if bootstrap::load_demo_data(&db).await? {
+                println!("demo data loaded: staff admin / manager / cashier, password {}", bootstrap::DEMO_PASSWORD);
+            } else {
+                println!("the database already has an organisation; demo data not loaded");
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match audit::verify(&db).await? {
+            ChainCheck::Intact { rows } => println!("audit chain intact: {rows} rows"),
+            ChainCheck::Broken { seq, reason } => {
+                println!("audit chain broken at row {seq}: {reason}");
+                db.close().await;
+                return Ok(ExitCode::from(2));
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

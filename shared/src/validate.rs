@@ -16,8 +16,9 @@ pub const PASSWORD_CHARS_MIN: usize = 8;
 
 /// One field that failed validation: which field, a stable code, and a message in
 /// Simplified Chinese for the person at the screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[error("{field}: {message}")]
 pub struct FieldError {
     pub field: String,
     pub code: String,

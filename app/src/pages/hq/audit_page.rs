@@ -140,6 +140,7 @@ fn AuditLog() -> impl IntoView {
                         class="input"
                         type="search"
                         data-testid="audit-filter"
+                        maxlength="64"
                         placeholder=move || i18n.t(Key::ActionFilterPlaceholder)
                         bind:value=filter
                     />

@@ -1,0 +1,48 @@
+//! The OpenAPI document served at `/api/openapi.json`, generated from the handlers'
+//! annotations so it cannot drift from the code unnoticed (a test compares it with the
+//! routes the server declares).
+
+use crate::routes;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Huiyuan API", description = "会员、积分与储值系统的接口。金额以分为单位的整数表示。"),
+    paths(
+        routes::health::health,
+        routes::staff_auth::login,
+        routes::staff_auth::logout,
+        routes::staff_auth::me,
+        routes::member_auth::login,
+        routes::member_auth::logout,
+        routes::member_auth::me,
+        routes::stores::list,
+        routes::staff::list,
+        routes::audit_log::list,
+    ),
+    components(schemas(huiyuan_shared::FieldError, huiyuan_shared::ValidationErrors)),
+    modifiers(&SecuritySchemes),
+    security(("session_cookie" = []), ("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(huiyuan_shared::api::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,138 @@
+//! A member's login on their phone (MEM-7) and their own card.
+
+use crate::access::MemberAuth;
+use crate::audit::{self, Actor, AuditEvent};
+use crate::auth::credentials::{self, AccountTable};
+use crate::auth::principal::MEMBER_SESSION_COOKIE;
+use crate::auth::session::{self, NewSession, SubjectKind, SESSION_REMEMBERED_MS};
+use crate::db::{ms_to_rfc3339, Db};
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, ClientInfo};
+use crate::routes::staff_auth::{session_cookie, with_cookie};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use huiyuan_shared::api::{mask_mobile, ApiError, MemberLoginRequest, MemberLoginResponse, MemberMe};
+use huiyuan_shared::validate::{check_password_input, normalize_mobile};
+use huiyuan_shared::ValidationErrors;
+use sqlx::Row;
+
+/// Logs a member in with their phone number and password. A phone stays logged in for
+/// thirty days: it is the member's own device.
+#[utoipa::path(post, path = "/api/v1/member/auth/login", tag = "member", operation_id = "member_auth_login", request_body = MemberLoginRequest,
+    responses((status = 200, body = MemberLoginResponse), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 423, body = ApiError)))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    ApiJson(request): ApiJson<MemberLoginRequest>,
+) -> AppResult<Response> {
+    let mut errors = ValidationErrors::default();
+    let phone = normalize_mobile("phone", &request.phone);
+    if let Err(error) = &phone {
+        errors.fields.push(error.clone());
+    }
+    errors.check(check_password_input("password", &request.password));
+    errors.into_result()?;
+    let phone = phone.map_err(AppError::field)?;
+
+    let verified = credentials::verify_login(&state.db, AccountTable::Members, &phone, &request.password, &client).await?;
+    let mut tx = state.db.writer.begin().await?;
+    credentials::clear_failures(&mut tx, AccountTable::Members, &verified.id).await?;
+    let (token, expires_at) = session::create(
+        &mut *tx,
+        NewSession {
+            kind: SubjectKind::Member,
+            subject_id: &verified.id,
+            lifetime_ms: SESSION_REMEMBERED_MS,
+            ip: client.ip.as_deref(),
+            user_agent: client.user_agent.as_deref(),
+        },
+    )
+    .await?;
+    let actor = Actor::Member {
+        id: verified.id.clone(),
+        name: mask_mobile(&phone),
+    };
+    let mut event = AuditEvent::new(&actor, "auth.login", "member");
+    event.entity_id = Some(verified.id.clone());
+    event.ip = client.ip;
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+
+    let member = member_me(&state.db, &verified.id).await?;
+    let cookie = session_cookie(MEMBER_SESSION_COOKIE, &token, Some(SESSION_REMEMBERED_MS), state.config.secure_cookies);
+    let body = MemberLoginResponse {
+        token,
+        expires_at: ms_to_rfc3339(expires_at),
+        member,
+    };
+    Ok(with_cookie(ApiJson(body).into_response(), cookie))
+}
+
+#[utoipa::path(post, path = "/api/v1/member/auth/logout", tag = "member", operation_id = "member_auth_logout",
+    responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    MemberAuth(member, token): MemberAuth,
+) -> AppResult<Response> {
+    let mut tx = state.db.writer.begin().await?;
+    session::delete(&mut *tx, &token).await?;
+    let actor = Actor::Member {
+        id: member.id.to_string(),
+        name: member.name.clone(),
+    };
+    let mut event = AuditEvent::new(&actor, "auth.logout", "member");
+    event.entity_id = Some(member.id.to_string());
+    event.ip = client.ip;
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    let cookie = session_cookie(MEMBER_SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), cookie))
+}
+
+/// The member's card: number, level, points and stored value as the ledger holds them.
+#[utoipa::path(get, path = "/api/v1/member/me", tag = "member",
+    responses((status = 200, body = MemberMe), (status = 401, body = ApiError)))]
+pub async fn me(State(state): State<AppState>, MemberAuth(member, _): MemberAuth) -> AppResult<ApiJson<MemberMe>> {
+    Ok(ApiJson(member_me(&state.db, &member.id.to_string()).await?))
+}
+
+async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
+    let row = sqlx::query("SELECT id, member_no, name, phone, level_name FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Balances live in the member's ledger accounts; a member with no postings yet has
+    // no account rows and a balance of zero.
+    let balances = sqlx::query(
+        "SELECT code, balance FROM accounts WHERE owner_kind = 'member' AND owner_id = $1",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut points = 0_i64;
+    let mut balance_fen = 0_i64;
+    for account in &balances {
+        let code: String = account.try_get("code")?;
+        let balance: i64 = account.try_get("balance")?;
+        match code.as_str() {
+            "points" => points += balance,
+            "principal" | "bonus" => balance_fen += balance,
+            _ => {}
+        }
+    }
+    let phone: String = row.try_get("phone")?;
+    Ok(MemberMe {
+        id: crate::auth::principal::parse_id(row.try_get("id")?)?,
+        member_no: row.try_get("member_no")?,
+        name: row.try_get("name")?,
+        phone_masked: mask_mobile(&phone),
+        level_name: row.try_get("level_name")?,
+        points,
+        balance_fen,
+    })
+}
