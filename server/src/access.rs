@@ -101,9 +101,9 @@ impl ApiRoutes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let guarded = on(filter, handler).route_layer(middleware::from_fn(move |request: Request, next: Next| {
-            enforce(access, request, next)
-        }));
+        let guarded = on(filter, handler).route_layer(middleware::from_fn(
+            move |request: Request, next: Next| enforce(access, request, next),
+        ));
         self.router = self.router.route(path, guarded);
         self.specs.push(RouteSpec {
             method,
@@ -136,7 +136,9 @@ async fn authenticate(State(state): State<AppState>, request: Request, next: Nex
 }
 
 fn principal_of(parts_extensions: &axum::http::Extensions) -> Option<&Principal> {
-    parts_extensions.get::<Option<Principal>>().and_then(Option::as_ref)
+    parts_extensions
+        .get::<Option<Principal>>()
+        .and_then(Option::as_ref)
 }
 
 async fn enforce(access: Access, request: Request, next: Next) -> Response {

@@ -38,9 +38,7 @@ pub fn router(state: AppState) -> Router {
     // index.html is asked for again on every load so a new release shows at once; the
     // other files are revalidated by Last-Modified and answered 304 when unchanged.
     let client = Router::new()
-        .fallback_service(
-            ServeDir::new(dist).fallback(ServeFile::new(index)),
-        )
+        .fallback_service(ServeDir::new(dist).fallback(ServeFile::new(index)))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

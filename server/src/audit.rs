@@ -11,8 +11,14 @@ use sqlx::{Any, Row, Transaction};
 /// Who did it.
 #[derive(Clone, Debug)]
 pub enum Actor {
-    Staff { id: String, name: String },
-    Member { id: String, name: String },
+    Staff {
+        id: String,
+        name: String,
+    },
+    Member {
+        id: String,
+        name: String,
+    },
     /// A command run on the server itself (migrations, demo data, create-admin).
     System,
     /// Someone not yet known, e.g. a failed login for an unknown username.
@@ -113,7 +119,10 @@ impl ChainFields<'_> {
 }
 
 /// Appends an event to the chain inside the caller's transaction.
-pub async fn record(tx: &mut Transaction<'static, Any>, event: AuditEvent<'_>) -> Result<i64, sqlx::Error> {
+pub async fn record(
+    tx: &mut Transaction<'static, Any>,
+    event: AuditEvent<'_>,
+) -> Result<i64, sqlx::Error> {
     // Taking the head row's write lock first orders concurrent writers of the chain.
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut **tx)
@@ -203,7 +212,8 @@ pub async fn verify(db: &Db) -> Result<ChainCheck, sqlx::Error> {
                 });
             }
             let text = |name: &str| row.try_get::<Option<String>, _>(name);
-            let (actor_id, actor_name, entity_id) = (text("actor_id")?, text("actor_name")?, text("entity_id")?);
+            let (actor_id, actor_name, entity_id) =
+                (text("actor_id")?, text("actor_name")?, text("entity_id")?);
             let (store_id, ip) = (text("store_id")?, text("ip")?);
             let (before_json, after_json) = (text("before_json")?, text("after_json")?);
             let actor_kind: String = row.try_get("actor_kind")?;

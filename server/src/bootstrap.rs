@@ -6,7 +6,9 @@ use crate::auth::password;
 use crate::db::{now_ms, Db};
 use huiyuan_shared::api::StoreKind;
 use huiyuan_shared::permission::BuiltinRole;
-use huiyuan_shared::validate::{check_new_password, normalize_mobile, normalize_name, normalize_username};
+use huiyuan_shared::validate::{
+    check_new_password, normalize_mobile, normalize_name, normalize_username,
+};
 use huiyuan_shared::{MemberId, StaffId, StoreId};
 use serde_json::json;
 use sqlx::{Any, Row, Transaction};
@@ -20,12 +22,14 @@ pub const DEMO_PASSWORD: &str = "demo1234";
 pub async fn ensure_roles(db: &Db) -> anyhow::Result<()> {
     let mut tx = db.writer.begin().await?;
     for role in BuiltinRole::ALL {
-        sqlx::query("INSERT INTO roles (id, code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING")
-            .bind(Uuid::now_v7().to_string())
-            .bind(role.code())
-            .bind(role.label())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO roles (id, code, name) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(role.code())
+        .bind(role.label())
+        .execute(&mut *tx)
+        .await?;
         let role_id: String = sqlx::query("SELECT id FROM roles WHERE code = $1")
             .bind(role.code())
             .fetch_one(&mut *tx)
@@ -84,7 +88,10 @@ pub struct NewStaff<'a> {
 }
 
 /// Adds a staff account after validating every field.
-pub async fn create_staff(tx: &mut Transaction<'static, Any>, new: NewStaff<'_>) -> anyhow::Result<StaffId> {
+pub async fn create_staff(
+    tx: &mut Transaction<'static, Any>,
+    new: NewStaff<'_>,
+) -> anyhow::Result<StaffId> {
     let username = normalize_username("username", new.username)?;
     let display_name = normalize_name("display_name", new.display_name)?;
     check_new_password("password", new.password)?;
@@ -113,30 +120,43 @@ pub async fn create_staff(tx: &mut Transaction<'static, Any>, new: NewStaff<'_>)
     let mut event = AuditEvent::new(&Actor::System, "staff.create", "staff");
     event.entity_id = Some(id.to_string());
     event.store_id = Some(new.store_id);
-    event.after = Some(json!({ "username": username, "display_name": display_name, "role": new.role.code() }));
+    event.after = Some(
+        json!({ "username": username, "display_name": display_name, "role": new.role.code() }),
+    );
     audit::record(tx, event).await?;
     Ok(id)
 }
 
 /// Whether any staff account that can still log in has the published demo password.
 pub async fn demo_password_in_use(db: &Db) -> anyhow::Result<bool> {
-    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE demo_password = 1 AND left_at IS NULL")
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")?;
+    let count: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM staff WHERE demo_password = 1 AND left_at IS NULL")
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("n")?;
     Ok(count > 0)
 }
 
 /// Creates the first administrator at HQ, creating HQ itself if the tree is empty.
-pub async fn create_admin(db: &Db, username: &str, display_name: &str, password: &str) -> anyhow::Result<StaffId> {
+pub async fn create_admin(
+    db: &Db,
+    username: &str,
+    display_name: &str,
+    password: &str,
+) -> anyhow::Result<StaffId> {
     ensure_roles(db).await?;
     let mut tx = db.writer.begin().await?;
-    let hq = sqlx::query("SELECT id FROM stores WHERE parent_id IS NULL ORDER BY created_at LIMIT 1")
-        .fetch_optional(&mut *tx)
-        .await?;
+    let hq =
+        sqlx::query("SELECT id FROM stores WHERE parent_id IS NULL ORDER BY created_at LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
     let hq_id = match hq {
         Some(row) => row.try_get::<String, _>("id")?.parse()?,
-        None => create_store(&mut tx, None, StoreKind::Hq, "HQ", "总部").await?.0,
+        None => {
+            create_store(&mut tx, None, StoreKind::Hq, "HQ", "总部")
+                .await?
+                .0
+        }
     };
     let id = create_staff(
         &mut tx,
@@ -176,11 +196,30 @@ pub async fn load_demo_data(db: &Db) -> anyhow::Result<bool> {
     }
     let mut tx = db.writer.begin().await?;
     let (hq, hq_path) = create_store(&mut tx, None, StoreKind::Hq, "HQ", "惠远连锁总部").await?;
-    let (east, east_path) =
-        create_store(&mut tx, Some((&hq, &hq_path)), StoreKind::Region, "R-EAST", "华东区").await?;
-    let (nanjing_road, _) =
-        create_store(&mut tx, Some((&east, &east_path)), StoreKind::Store, "S001", "上海南京路店").await?;
-    create_store(&mut tx, Some((&east, &east_path)), StoreKind::Store, "S002", "杭州西湖店").await?;
+    let (east, east_path) = create_store(
+        &mut tx,
+        Some((&hq, &hq_path)),
+        StoreKind::Region,
+        "R-EAST",
+        "华东区",
+    )
+    .await?;
+    let (nanjing_road, _) = create_store(
+        &mut tx,
+        Some((&east, &east_path)),
+        StoreKind::Store,
+        "S001",
+        "上海南京路店",
+    )
+    .await?;
+    create_store(
+        &mut tx,
+        Some((&east, &east_path)),
+        StoreKind::Store,
+        "S002",
+        "杭州西湖店",
+    )
+    .await?;
     let people = [
         ("admin", "系统管理员", BuiltinRole::Admin, hq),
         ("manager", "陈经理", BuiltinRole::Manager, east),
@@ -231,5 +270,8 @@ pub async fn load_demo_data(db: &Db) -> anyhow::Result<bool> {
 /// at the counter is caught before any lookup.
 pub fn member_number(sequence: u64) -> String {
     let body = format!("{sequence:08}");
-    format!("{body}{}", huiyuan_shared::check_digit::luhn(&body).unwrap_or(0))
+    format!(
+        "{body}{}",
+        huiyuan_shared::check_digit::luhn(&body).unwrap_or(0)
+    )
 }

@@ -74,7 +74,9 @@ pub struct Db {
 impl fmt::Debug for Db {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may hold a password: never print it.
-        f.debug_struct("Db").field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -186,7 +188,10 @@ pub fn ms_to_rfc3339(ms: i64) -> String {
     let nanos = i128::from(ms) * 1_000_000;
     time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
         .ok()
-        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -197,8 +202,14 @@ mod tests {
     #[test]
     fn the_url_scheme_picks_the_backend() {
         assert_eq!(DbKind::of_url("sqlite://./x.db").ok(), Some(DbKind::Sqlite));
-        assert_eq!(DbKind::of_url("postgres://u@h/db").ok(), Some(DbKind::Postgres));
-        assert_eq!(DbKind::of_url("postgresql://u@h/db").ok(), Some(DbKind::Postgres));
+        assert_eq!(
+            DbKind::of_url("postgres://u@h/db").ok(),
+            Some(DbKind::Postgres)
+        );
+        assert_eq!(
+            DbKind::of_url("postgresql://u@h/db").ok(),
+            Some(DbKind::Postgres)
+        );
         let error = DbKind::of_url("mysql://h/db").expect_err("mysql is not supported");
         assert!(error.to_string().contains("mysql"));
     }

@@ -63,7 +63,9 @@ impl AppError {
             AppError::MalformedBody(reason) => {
                 let field = missing_field(reason);
                 let details = match &field {
-                    Some(name) => json!({ "fields": [FieldError::required(name)], "reason": reason }),
+                    Some(name) => {
+                        json!({ "fields": [FieldError::required(name)], "reason": reason })
+                    }
                     None => json!({ "reason": reason }),
                 };
                 let message = match field {

@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "huiyuan", version, about = "会员、积分与储值系统 — Huiyuan membership server")]
+#[command(
+    name = "huiyuan",
+    version,
+    about = "会员、积分与储值系统 — Huiyuan membership server"
+)]
 struct Cli {
     /// sqlite://PATH (default) or postgres://USER@HOST/DB
     #[arg(long, env = "HUIYUAN_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
@@ -85,9 +89,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dist,
             secure_cookies,
         } => {
-            let address: SocketAddr = listen
-                .parse()
-                .map_err(|_| anyhow::anyhow!("HUIYUAN_LISTEN `{listen}` is not an address like 127.0.0.1:8080"))?;
+            let address: SocketAddr = listen.parse().map_err(|_| {
+                anyhow::anyhow!("HUIYUAN_LISTEN `{listen}` is not an address like 127.0.0.1:8080")
+            })?;
             if !address.ip().is_loopback() && bootstrap::demo_password_in_use(&db).await? {
                 anyhow::bail!(
                     "refusing to listen on {address}: an account still has the demo password. \
@@ -122,7 +126,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::DemoData => {
             if bootstrap::load_demo_data(&db).await? {
-                println!("demo data loaded: staff admin / manager / cashier, password {}", bootstrap::DEMO_PASSWORD);
+                println!(
+                    "demo data loaded: staff admin / manager / cashier, password {}",
+                    bootstrap::DEMO_PASSWORD
+                );
             } else {
                 println!("the database already has an organisation; demo data not loaded");
             }

@@ -17,10 +17,30 @@ pub fn api_routes() -> ApiRoutes {
         .post("/api/v1/auth/login", Access::Public, staff_auth::login)
         .post("/api/v1/auth/logout", Access::Staff, staff_auth::logout)
         .get("/api/v1/auth/me", Access::Staff, staff_auth::me)
-        .post("/api/v1/member/auth/login", Access::Public, member_auth::login)
-        .post("/api/v1/member/auth/logout", Access::Member, member_auth::logout)
+        .post(
+            "/api/v1/member/auth/login",
+            Access::Public,
+            member_auth::login,
+        )
+        .post(
+            "/api/v1/member/auth/logout",
+            Access::Member,
+            member_auth::logout,
+        )
         .get("/api/v1/member/me", Access::Member, member_auth::me)
-        .get("/api/v1/stores", Access::Permission(Permission::HqUse), stores::list)
-        .get("/api/v1/staff", Access::Permission(Permission::StaffView), staff::list)
-        .get("/api/v1/audit", Access::Permission(Permission::AuditView), audit_log::list)
+        .get(
+            "/api/v1/stores",
+            Access::Permission(Permission::HqUse),
+            stores::list,
+        )
+        .get(
+            "/api/v1/staff",
+            Access::Permission(Permission::StaffView),
+            staff::list,
+        )
+        .get(
+            "/api/v1/audit",
+            Access::Permission(Permission::AuditView),
+            audit_log::list,
+        )
 }

@@ -17,9 +17,12 @@ pub async fn run(listener: TcpListener, state: AppState) -> anyhow::Result<()> {
     // Printed, not logged: scripts and tests read the port from this line when they ask
     // for port 0.
     println!("huiyuan listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -19,7 +19,9 @@ pub fn luhn(digits: &str) -> Option<u32> {
 
 /// Whether the last digit of `number` is the Luhn check digit of the rest.
 pub fn is_valid(number: &str) -> bool {
-    let Some(last) = number.chars().last() else { return false };
+    let Some(last) = number.chars().last() else {
+        return false;
+    };
     let body = &number[..number.len() - last.len_utf8()];
     !body.is_empty() && last.to_digit(10).is_some() && luhn(body) == last.to_digit(10)
 }

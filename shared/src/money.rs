@@ -13,7 +13,9 @@ use std::str::FromStr;
 pub const MONEY_FEN_MAX: i64 = 1_000_000_000_000;
 
 /// An amount of money in 分 (1 元 = 100 分). May be negative in ledger arithmetic.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = i64))]
 #[serde(transparent)]
 pub struct Money(pub i64);

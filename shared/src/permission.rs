@@ -114,7 +114,11 @@ pub enum BuiltinRole {
 }
 
 impl BuiltinRole {
-    pub const ALL: [BuiltinRole; 3] = [BuiltinRole::Admin, BuiltinRole::Manager, BuiltinRole::Cashier];
+    pub const ALL: [BuiltinRole; 3] = [
+        BuiltinRole::Admin,
+        BuiltinRole::Manager,
+        BuiltinRole::Cashier,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -179,7 +183,12 @@ mod tests {
         let cashier = BuiltinRole::Cashier.permissions();
         assert!(cashier.contains(&Permission::PosUse));
         assert!(!cashier.contains(&Permission::HqUse));
-        assert!(!BuiltinRole::Manager.permissions().contains(&Permission::StaffManage));
-        assert_eq!(BuiltinRole::Admin.permissions().len(), Permission::ALL.len());
+        assert!(!BuiltinRole::Manager
+            .permissions()
+            .contains(&Permission::StaffManage));
+        assert_eq!(
+            BuiltinRole::Admin.permissions().len(),
+            Permission::ALL.len()
+        );
     }
 }

@@ -125,8 +125,7 @@ pub fn normalize_email(field: &str, text: &str) -> Result<String, FieldError> {
         return Err(FieldError::required(field));
     }
     let invalid = || FieldError::new(field, "invalid_email", "邮箱格式不正确");
-    if email.len() > EMAIL_BYTES_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
+    if email.len() > EMAIL_BYTES_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
     let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
@@ -192,41 +191,95 @@ mod tests {
 
     #[test]
     fn mobile_numbers_are_normalised_or_refused_by_field() {
-        assert_eq!(normalize_mobile("phone", "138 0013 8000").as_deref(), Ok("13800138000"));
-        assert_eq!(normalize_mobile("phone", "+8613800138000").as_deref(), Ok("13800138000"));
-        assert_eq!(normalize_mobile("phone", "8613800138000").as_deref(), Ok("13800138000"));
+        assert_eq!(
+            normalize_mobile("phone", "138 0013 8000").as_deref(),
+            Ok("13800138000")
+        );
+        assert_eq!(
+            normalize_mobile("phone", "+8613800138000").as_deref(),
+            Ok("13800138000")
+        );
+        assert_eq!(
+            normalize_mobile("phone", "8613800138000").as_deref(),
+            Ok("13800138000")
+        );
         let error = normalize_mobile("phone", "12800138000").expect_err("second digit 2");
-        assert_eq!((error.field.as_str(), error.code.as_str()), ("phone", "invalid_mobile"));
+        assert_eq!(
+            (error.field.as_str(), error.code.as_str()),
+            ("phone", "invalid_mobile")
+        );
         assert!(normalize_mobile("phone", "1380013800").is_err());
         assert!(normalize_mobile("phone", "1380013800a").is_err());
-        assert_eq!(normalize_mobile("phone", " ").expect_err("empty").code, "required");
+        assert_eq!(
+            normalize_mobile("phone", " ").expect_err("empty").code,
+            "required"
+        );
     }
 
     #[test]
     fn names_accept_chinese_and_refuse_control_characters() {
         assert_eq!(normalize_name("name", " 张三丰 ").as_deref(), Ok("张三丰"));
-        assert_eq!(normalize_name("name", "阿依古丽·买买提").as_deref(), Ok("阿依古丽·买买提"));
-        assert_eq!(normalize_name("name", "").expect_err("empty").code, "required");
-        assert_eq!(normalize_name("name", "a\u{0}b").expect_err("nul").code, "invalid_characters");
+        assert_eq!(
+            normalize_name("name", "阿依古丽·买买提").as_deref(),
+            Ok("阿依古丽·买买提")
+        );
+        assert_eq!(
+            normalize_name("name", "").expect_err("empty").code,
+            "required"
+        );
+        assert_eq!(
+            normalize_name("name", "a\u{0}b").expect_err("nul").code,
+            "invalid_characters"
+        );
         let long = "张".repeat(NAME_CHARS_MAX + 1);
-        assert_eq!(normalize_name("name", &long).expect_err("long").code, "too_long");
+        assert_eq!(
+            normalize_name("name", &long).expect_err("long").code,
+            "too_long"
+        );
     }
 
     #[test]
     fn emails_of_plausible_shape() {
-        assert_eq!(normalize_email("email", "Li@Example.COM").as_deref(), Ok("Li@example.com"));
-        for bad in ["li", "li@", "@example.com", "li@example", "li@@example.com", "l i@example.com", "li@.com"] {
-            assert!(normalize_email("email", bad).is_err(), "{bad} should be refused");
+        assert_eq!(
+            normalize_email("email", "Li@Example.COM").as_deref(),
+            Ok("Li@example.com")
+        );
+        for bad in [
+            "li",
+            "li@",
+            "@example.com",
+            "li@example",
+            "li@@example.com",
+            "l i@example.com",
+            "li@.com",
+        ] {
+            assert!(
+                normalize_email("email", bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 
     #[test]
     fn usernames_and_passwords() {
-        assert_eq!(normalize_username("username", " Admin ").as_deref(), Ok("admin"));
+        assert_eq!(
+            normalize_username("username", " Admin ").as_deref(),
+            Ok("admin")
+        );
         assert!(normalize_username("username", "a").is_err());
         assert!(normalize_username("username", "张三").is_err());
         assert!(check_new_password("password", "demo1234").is_ok());
-        assert_eq!(check_new_password("password", "12345678").expect_err("no letter").code, "weak_password");
-        assert_eq!(check_password_input("password", "").expect_err("empty").code, "required");
+        assert_eq!(
+            check_new_password("password", "12345678")
+                .expect_err("no letter")
+                .code,
+            "weak_password"
+        );
+        assert_eq!(
+            check_password_input("password", "")
+                .expect_err("empty")
+                .code,
+            "required"
+        );
     }
 }

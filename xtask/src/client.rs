@@ -15,7 +15,14 @@ pub fn build_all() -> Result<Site> {
     let site = Site::load()?;
     build_client(&site)?;
     command::step("building the server (release)");
-    command::cargo(&["build", "--release", "-p", "huiyuan-server", "--bin", "huiyuan"])?;
+    command::cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "huiyuan-server",
+        "--bin",
+        "huiyuan",
+    ])?;
     Ok(site)
 }
 
@@ -24,7 +31,13 @@ pub fn build_client(site: &Site) -> Result<()> {
     tools::ensure_wasm_bindgen()?;
     command::step("building the client (wasm)");
     command::cargo(&[
-        "build", "-p", &site.wasm_crate, "--target", "wasm32-unknown-unknown", "--profile", WASM_PROFILE,
+        "build",
+        "-p",
+        &site.wasm_crate,
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        WASM_PROFILE,
     ])?;
     let wasm = site::target_dir()
         .join("wasm32-unknown-unknown")
@@ -37,7 +50,14 @@ pub fn build_client(site: &Site) -> Result<()> {
     let pkg = out.join("pkg");
     command::run(
         Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-name", &site.wasm_name, "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                &site.wasm_name,
+                "--out-dir",
+            ])
             .arg(&pkg)
             .arg(&wasm),
     )?;
@@ -45,7 +65,12 @@ pub fn build_client(site: &Site) -> Result<()> {
         let bindgen_wasm = pkg.join(format!("{}_bg.wasm", site.wasm_name));
         command::run(
             Command::new("wasm-opt")
-                .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "-o"])
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "-o",
+                ])
                 .arg(&bindgen_wasm)
                 .arg(&bindgen_wasm),
         )?;
@@ -53,7 +78,11 @@ pub fn build_client(site: &Site) -> Result<()> {
     copy_dir(&site.assets_dir, out)?;
     copy_dir(&site.style_dir, &out.join("style"))?;
     let size = std::fs::metadata(pkg.join(format!("{}_bg.wasm", site.wasm_name)))?.len();
-    println!("client built into {} (wasm {} KiB)", out.display(), size / 1024);
+    println!(
+        "client built into {} (wasm {} KiB)",
+        out.display(),
+        size / 1024
+    );
     Ok(())
 }
 

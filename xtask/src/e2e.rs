@@ -14,11 +14,20 @@ pub fn run(site: &Site, server: &Path) -> Result<()> {
     let dir = Path::new("end2end");
     if !dir.join("node_modules").join("playwright-core").exists() {
         command::step("installing the end-to-end test packages (npm ci)");
-        command::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(dir))?;
+        command::run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir),
+        )?;
     }
     command::step("end-to-end tests in headless Chromium");
-    let server = server.canonicalize().context("the server binary is missing")?;
-    let dist = site.output_dir.canonicalize().context("the client is not built")?;
+    let server = server
+        .canonicalize()
+        .context("the server binary is missing")?;
+    let dist = site
+        .output_dir
+        .canonicalize()
+        .context("the client is not built")?;
     command::run(
         Command::new("node")
             .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])

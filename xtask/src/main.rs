@@ -42,7 +42,14 @@ fn run() -> Result<()> {
     let site = site::Site::load()?;
     client::build_client(&site)?;
     command::step("building the server (release)");
-    command::cargo(&["build", "--release", "-p", "huiyuan-server", "--bin", "huiyuan"])?;
+    command::cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "huiyuan-server",
+        "--bin",
+        "huiyuan",
+    ])?;
     let server = site::target_dir().join("release").join("huiyuan");
     command::step("preparing the database");
     command::run(std::process::Command::new(&server).arg("demo-data"))?;
@@ -70,10 +77,26 @@ fn test(args: &[String]) -> Result<()> {
     command::step("formatting (cargo fmt --check)");
     command::cargo(&["fmt", "--all", "--check"])?;
     command::step("lints (clippy -D warnings)");
-    command::cargo(&["clippy", "--workspace", "--exclude", "huiyuan-app", "--all-targets", "--", "-D", "warnings"])?;
+    command::cargo(&[
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "huiyuan-app",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     tools::ensure_wasm_target()?;
     command::cargo(&[
-        "clippy", "-p", "huiyuan-app", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings",
+        "clippy",
+        "-p",
+        "huiyuan-app",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
     ])?;
     command::step("unit and integration tests (SQLite and PostgreSQL)");
     command::cargo(&["test", "--workspace", "--exclude", "huiyuan-app"])?;

@@ -7,7 +7,8 @@ use std::process::Command;
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 pub fn ensure_wasm_target() -> Result<()> {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|line| line.trim() == WASM_TARGET) {
         return Ok(());
     }
@@ -21,7 +22,10 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|next| next.trim().strip_prefix("version = ")) {
+            if let Some(version) = lines
+                .next()
+                .and_then(|next| next.trim().strip_prefix("version = "))
+            {
                 return Ok(version.trim_matches('"').to_owned());
             }
         }
@@ -40,23 +44,37 @@ pub fn ensure_wasm_bindgen() -> Result<()> {
     }
     command::step(&format!("installing wasm-bindgen-cli {version} (once)"));
     let locked = command::run(Command::new("cargo").args([
-        "install", "--locked", "wasm-bindgen-cli", "--version", &version,
+        "install",
+        "--locked",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
     ]));
     if locked.is_err() {
-        command::run(Command::new("cargo").args(["install", "--force", "wasm-bindgen-cli", "--version", &version]))?;
+        command::run(Command::new("cargo").args([
+            "install",
+            "--force",
+            "wasm-bindgen-cli",
+            "--version",
+            &version,
+        ]))?;
     }
     Ok(())
 }
 
 /// Chromium from Debian and CJK fonts, so screenshots show Chinese rather than boxes.
 pub fn ensure_chromium() -> Result<String> {
-    let chromium = std::env::var("HUIYUAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-    let has_cjk_font = output(Command::new("fc-list").arg(":lang=zh")).is_some_and(|fonts| !fonts.is_empty());
+    let chromium =
+        std::env::var("HUIYUAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let has_cjk_font =
+        output(Command::new("fc-list").arg(":lang=zh")).is_some_and(|fonts| !fonts.is_empty());
     if std::path::Path::new(&chromium).exists() && has_cjk_font {
         return Ok(chromium);
     }
     if !is_root() {
-        bail!("Chromium or CJK fonts are missing: run `sudo apt-get install chromium fonts-noto-cjk`");
+        bail!(
+            "Chromium or CJK fonts are missing: run `sudo apt-get install chromium fonts-noto-cjk`"
+        );
     }
     command::step("installing Chromium and CJK fonts from Debian (once)");
     command::run(Command::new("apt-get").arg("update").arg("-qq"))?;

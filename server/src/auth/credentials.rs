@@ -103,7 +103,11 @@ pub async fn verify_login(
                 .execute(&mut *tx)
                 .await?;
             }
-            let reason = if locked_until.is_some() { "locked_now" } else { "wrong_password" };
+            let reason = if locked_until.is_some() {
+                "locked_now"
+            } else {
+                "wrong_password"
+            };
             audit_failure(&mut tx, entity, Some(&id), login, reason, failed, client).await?;
             tx.commit().await?;
             match locked_until {

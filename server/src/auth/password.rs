@@ -25,7 +25,8 @@ pub async fn hash(secret: String) -> anyhow::Result<String> {
 pub async fn verify(secret: String, stored: Option<String>) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
-        let parsed = PasswordHash::new(&stored).map_err(|error| anyhow::anyhow!("argon2: {error}"))?;
+        let parsed =
+            PasswordHash::new(&stored).map_err(|error| anyhow::anyhow!("argon2: {error}"))?;
         Ok(Argon2::default()
             .verify_password(secret.as_bytes(), &parsed)
             .is_ok())
@@ -41,8 +42,12 @@ mod tests {
     async fn hashes_verify_only_their_own_password() {
         let stored = hash("demo1234".into()).await.expect("hashes");
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("demo1234".into(), Some(stored.clone())).await.expect("verifies"));
-        assert!(!verify("demo1235".into(), Some(stored)).await.expect("verifies"));
+        assert!(verify("demo1234".into(), Some(stored.clone()))
+            .await
+            .expect("verifies"));
+        assert!(!verify("demo1235".into(), Some(stored))
+            .await
+            .expect("verifies"));
         assert!(!verify("demo1234".into(), None).await.expect("dummy parses"));
     }
 }

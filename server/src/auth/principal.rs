@@ -64,7 +64,10 @@ pub enum Principal {
 /// The session token of a request: a bearer token first, then the cookie of the face the
 /// path belongs to.
 pub fn request_token(headers: &HeaderMap, path: &str) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         if let Some(token) = value.strip_prefix("Bearer ") {
             return Some(token.trim().to_owned());
         }
@@ -167,5 +170,6 @@ pub fn parse_id<T: std::str::FromStr>(text: String) -> Result<T, sqlx::Error>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
-    text.parse().map_err(|error: T::Err| sqlx::Error::Decode(Box::new(error)))
+    text.parse()
+        .map_err(|error: T::Err| sqlx::Error::Decode(Box::new(error)))
 }

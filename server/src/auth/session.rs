@@ -71,7 +71,10 @@ where
 }
 
 /// The subject of a live session, if the token names one.
-pub async fn lookup<'e, E>(executor: E, token: &str) -> Result<Option<(SubjectKind, String)>, sqlx::Error>
+pub async fn lookup<'e, E>(
+    executor: E,
+    token: &str,
+) -> Result<Option<(SubjectKind, String)>, sqlx::Error>
 where
     E: Executor<'e, Database = Any>,
 {

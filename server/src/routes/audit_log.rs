@@ -41,11 +41,22 @@ pub async fn list(
 ) -> AppResult<ApiJson<AuditPage>> {
     let limit = query.limit.unwrap_or(AUDIT_PAGE_ROWS_DEFAULT);
     if !(1..=AUDIT_PAGE_ROWS_MAX).contains(&limit) {
-        return Err(AppError::field(FieldError::new("limit", "out_of_range", "每页条数应为1–200")));
+        return Err(AppError::field(FieldError::new(
+            "limit",
+            "out_of_range",
+            "每页条数应为1–200",
+        )));
     }
     for (field, value) in [("action", &query.action), ("actor", &query.actor)] {
-        if value.as_ref().is_some_and(|text| text.chars().count() > FILTER_CHARS_MAX) {
-            return Err(AppError::field(FieldError::new(field, "too_long", "筛选条件过长")));
+        if value
+            .as_ref()
+            .is_some_and(|text| text.chars().count() > FILTER_CHARS_MAX)
+        {
+            return Err(AppError::field(FieldError::new(
+                field,
+                "too_long",
+                "筛选条件过长",
+            )));
         }
     }
     // Staff below HQ see only what happened in their own stores.
@@ -54,7 +65,7 @@ pub async fn list(
         "SELECT seq, at, actor_kind, actor_name, action, entity, entity_id, store_id, ip, before_json, after_json \
          FROM audit_log \
          WHERE ($1 IS NULL OR seq < $1) \
-           AND ($2 IS NULL OR action LIKE $2) \
+           AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') \
            AND ($3 IS NULL OR actor_name = $3) \
            AND ($4 IS NULL OR store_id IN (SELECT id FROM stores WHERE path LIKE $4)) \
          ORDER BY seq DESC LIMIT $5",
@@ -88,12 +99,26 @@ pub async fn list(
             after: json("after_json")?,
         });
     }
-    let next_before = if more { entries.last().map(|entry| entry.seq) } else { None };
-    Ok(ApiJson(AuditPage { entries, next_before }))
+    let next_before = if more {
+        entries.last().map(|entry| entry.seq)
+    } else {
+        None
+    };
+    Ok(ApiJson(AuditPage {
+        entries,
+        next_before,
+    }))
 }
 
-/// Drops the LIKE wildcards from a prefix filter, so `%` typed by a person cannot turn a
-/// prefix search into a scan of the whole log.
+/// Makes `%`, `_` and `\` in a prefix filter match themselves (with `ESCAPE '\'`, which
+/// both engines understand), so `auth.login_failed` finds exactly that.
 fn escape_like(text: &str) -> String {
-    text.replace(['%', '_', '\\'], "")
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }

@@ -13,7 +13,9 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use huiyuan_shared::api::{mask_mobile, ApiError, MemberLoginRequest, MemberLoginResponse, MemberMe};
+use huiyuan_shared::api::{
+    mask_mobile, ApiError, MemberLoginRequest, MemberLoginResponse, MemberMe,
+};
 use huiyuan_shared::validate::{check_password_input, normalize_mobile};
 use huiyuan_shared::ValidationErrors;
 use sqlx::Row;
@@ -37,7 +39,14 @@ pub async fn login(
     errors.into_result()?;
     let phone = phone.map_err(AppError::field)?;
 
-    let verified = credentials::verify_login(&state.db, AccountTable::Members, &phone, &request.password, &client).await?;
+    let verified = credentials::verify_login(
+        &state.db,
+        AccountTable::Members,
+        &phone,
+        &request.password,
+        &client,
+    )
+    .await?;
     let mut tx = state.db.writer.begin().await?;
     credentials::clear_failures(&mut tx, AccountTable::Members, &verified.id).await?;
     let (token, expires_at) = session::create(
@@ -62,7 +71,12 @@ pub async fn login(
     tx.commit().await?;
 
     let member = member_me(&state.db, &verified.id).await?;
-    let cookie = session_cookie(MEMBER_SESSION_COOKIE, &token, Some(SESSION_REMEMBERED_MS), state.config.secure_cookies);
+    let cookie = session_cookie(
+        MEMBER_SESSION_COOKIE,
+        &token,
+        Some(SESSION_REMEMBERED_MS),
+        state.config.secure_cookies,
+    );
     let body = MemberLoginResponse {
         token,
         expires_at: ms_to_rfc3339(expires_at),
@@ -89,23 +103,32 @@ pub async fn logout(
     event.ip = client.ip;
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
-    let cookie = session_cookie(MEMBER_SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
+    let cookie = session_cookie(
+        MEMBER_SESSION_COOKIE,
+        "",
+        Some(0),
+        state.config.secure_cookies,
+    );
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), cookie))
 }
 
 /// The member's card: number, level, points and stored value as the ledger holds them.
 #[utoipa::path(get, path = "/api/v1/member/me", tag = "member",
     responses((status = 200, body = MemberMe), (status = 401, body = ApiError)))]
-pub async fn me(State(state): State<AppState>, MemberAuth(member, _): MemberAuth) -> AppResult<ApiJson<MemberMe>> {
+pub async fn me(
+    State(state): State<AppState>,
+    MemberAuth(member, _): MemberAuth,
+) -> AppResult<ApiJson<MemberMe>> {
     Ok(ApiJson(member_me(&state.db, &member.id.to_string()).await?))
 }
 
 async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
-    let row = sqlx::query("SELECT id, member_no, name, phone, level_name FROM members WHERE id = $1")
-        .bind(member_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row =
+        sqlx::query("SELECT id, member_no, name, phone, level_name FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or(AppError::NotFound)?;
     // Balances live in the member's ledger accounts; a member with no postings yet has
     // no account rows and a balance of zero.
     let balances = sqlx::query(

@@ -13,7 +13,10 @@ use sqlx::Row;
 /// Staff in the caller's scope, by store and then username.
 #[utoipa::path(get, path = "/api/v1/staff", tag = "organisation", operation_id = "list_staff",
     responses((status = 200, body = Vec<StaffSummary>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn list(State(state): State<AppState>, StaffAuth(staff, _): StaffAuth) -> AppResult<ApiJson<Vec<StaffSummary>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+) -> AppResult<ApiJson<Vec<StaffSummary>>> {
     let rows = sqlx::query(
         "SELECT s.id, s.username, s.display_name, s.left_at, s.locked_until, r.code AS role_code, r.name AS role_name, \
          st.id AS store_id, st.code AS store_code, st.name AS store_name, st.kind AS store_kind \

@@ -4,7 +4,9 @@ use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::credentials::{self, AccountTable};
 use crate::auth::principal::load_staff;
-use crate::auth::session::{self, NewSession, SubjectKind, SESSION_REMEMBERED_MS, SESSION_SHORT_MS};
+use crate::auth::session::{
+    self, NewSession, SubjectKind, SESSION_REMEMBERED_MS, SESSION_SHORT_MS,
+};
 use crate::db::ms_to_rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, ClientInfo};
@@ -36,7 +38,14 @@ pub async fn login(
     errors.into_result()?;
     let username = username.map_err(AppError::field)?;
 
-    let verified = credentials::verify_login(&state.db, AccountTable::Staff, &username, &request.password, &client).await?;
+    let verified = credentials::verify_login(
+        &state.db,
+        AccountTable::Staff,
+        &username,
+        &request.password,
+        &client,
+    )
+    .await?;
     let actor = Actor::Staff {
         id: verified.id.clone(),
         name: username.clone(),
@@ -52,7 +61,11 @@ pub async fn login(
         return Err(AppError::Disabled);
     }
     credentials::clear_failures(&mut tx, AccountTable::Staff, &verified.id).await?;
-    let lifetime_ms = if request.remember { SESSION_REMEMBERED_MS } else { SESSION_SHORT_MS };
+    let lifetime_ms = if request.remember {
+        SESSION_REMEMBERED_MS
+    } else {
+        SESSION_SHORT_MS
+    };
     let (token, expires_at) = session::create(
         &mut *tx,
         NewSession {
@@ -71,8 +84,15 @@ pub async fn login(
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
 
-    let staff = load_staff(&state.db, &verified.id).await?.ok_or(AppError::Disabled)?;
-    let cookie = session_cookie(SESSION_COOKIE, &token, request.remember.then_some(lifetime_ms), state.config.secure_cookies);
+    let staff = load_staff(&state.db, &verified.id)
+        .await?
+        .ok_or(AppError::Disabled)?;
+    let cookie = session_cookie(
+        SESSION_COOKIE,
+        &token,
+        request.remember.then_some(lifetime_ms),
+        state.config.secure_cookies,
+    );
     let body = LoginResponse {
         token,
         expires_at: ms_to_rfc3339(expires_at),

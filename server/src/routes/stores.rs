@@ -12,7 +12,10 @@ use sqlx::Row;
 /// The caller's store and every node below it, parents before children.
 #[utoipa::path(get, path = "/api/v1/stores", tag = "organisation", operation_id = "list_stores",
     responses((status = 200, body = Vec<StoreNode>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
-pub async fn list(State(state): State<AppState>, StaffAuth(staff, _): StaffAuth) -> AppResult<ApiJson<Vec<StoreNode>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+) -> AppResult<ApiJson<Vec<StoreNode>>> {
     let rows = sqlx::query(
         "SELECT id, parent_id, code, name, kind FROM stores WHERE path LIKE $1 ORDER BY path",
     )
