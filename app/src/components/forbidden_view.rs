@@ -28,7 +28,13 @@ pub fn ForbiddenView() -> impl IntoView {
                 <div class="forbidden-view__lang">
                     <LangSwitch />
                 </div>
-                <div class="forbidden-view__icon" aria-hidden="true">"⛔"</div>
+                <div class="forbidden-view__icon" aria-hidden="true">
+                    <svg viewBox="0 0 24 24" width="48" height="48">
+                        <rect x="5" y="10" width="14" height="10" rx="2" fill="none" stroke="currentColor" stroke-width="1.6" />
+                        <path d="M8 10V7a4 4 0 0 1 8 0v3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" />
+                        <circle cx="12" cy="15" r="1.4" fill="currentColor" />
+                    </svg>
+                </div>
                 <h1>{move || i18n.t(Key::ForbiddenTitle)}</h1>
                 <p class="muted">{move || i18n.t(Key::ForbiddenBody)}</p>
                 <p class="forbidden-view__who">{staff_name}</p>

@@ -43,7 +43,7 @@ fn StoreTree(nodes: Vec<StoreNode>) -> impl IntoView {
         <table class="table store-tree" data-testid="store-tree">
             <thead>
                 <tr>
-                    <th>{move || i18n.t(Key::ColName)}</th>
+                    <th>{move || i18n.t(Key::ColStoreName)}</th>
                     <th>{move || i18n.t(Key::ColCode)}</th>
                     <th>{move || i18n.t(Key::ColKind)}</th>
                 </tr>
