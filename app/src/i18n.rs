@@ -111,6 +111,18 @@ pub fn use_i18n() -> I18n {
     use_context::<I18n>().unwrap_or_else(I18n::provide)
 }
 
+/// Keeps the browser tab's title on `key`, in the current language, while the calling
+/// page is shown.
+pub fn use_document_title(key: Key) {
+    let i18n = use_i18n();
+    Effect::new(move |_| {
+        let title = format!("{} · {}", i18n.t(key), i18n.t(Key::ProductName));
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            document.set_title(&title);
+        }
+    });
+}
+
 fn apply_document_lang(lang: Lang) {
     let root = web_sys::window()
         .and_then(|window| window.document())

@@ -9,7 +9,7 @@ use crate::components::brand_mark::BrandMark;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::logout_button::LogoutButton;
 use crate::components::staff_guard::StaffGuard;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_document_title, use_i18n, Key};
 use crate::session::use_session;
 
 /// One module of the sidebar.
@@ -114,6 +114,7 @@ pub fn HqPage() -> impl IntoView {
 
 #[component]
 fn HqShell() -> impl IntoView {
+    use_document_title(Key::HqTitle);
     let i18n = use_i18n();
     let session = use_session();
     let staff_name = move || session.staff().map(|staff| staff.display_name);

@@ -12,13 +12,14 @@ use crate::api;
 use crate::components::brand_mark::BrandMark;
 use crate::components::form_field::FormField;
 use crate::components::lang_switch::LangSwitch;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_document_title, use_i18n, Key};
 use crate::session::{home_path, safe_next, use_session};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    use_document_title(Key::LoginTitle);
     let query = use_query_map();
     let navigate = use_navigate();
 

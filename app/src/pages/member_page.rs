@@ -13,7 +13,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form_field::FormField;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::loading_view::LoadingView;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_document_title, use_i18n, Key};
 
 /// What the phone knows about the member session.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +28,7 @@ enum MemberState {
 pub fn MemberPage() -> impl IntoView {
     let i18n = use_i18n();
     let state = RwSignal::new(MemberState::Loading);
+    use_document_title(Key::MemberCentre);
     let load = move || {
         state.set(MemberState::Loading);
         spawn_local(async move {

@@ -12,7 +12,7 @@ use crate::components::logout_button::LogoutButton;
 use crate::components::net_status_chip::NetStatusChip;
 use crate::components::staff_guard::StaffGuard;
 use crate::format::clock_now;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{use_document_title, use_i18n, Key};
 use crate::session::use_session;
 
 /// How often the clock in the top bar is refreshed.
@@ -29,6 +29,7 @@ pub fn PosPage() -> impl IntoView {
 
 #[component]
 fn PosShell() -> impl IntoView {
+    use_document_title(Key::PosTitle);
     view! {
         <div class="pos-shell" data-testid="pos-shell">
             <PosTopBar />
