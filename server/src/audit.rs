@@ -6,7 +6,7 @@ use crate::db::Db;
 use huiyuan_shared::StoreId;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -119,13 +119,10 @@ impl ChainFields<'_> {
 }
 
 /// Appends an event to the chain inside the caller's transaction.
-pub async fn record(
-    tx: &mut Transaction<'static, Any>,
-    event: AuditEvent<'_>,
-) -> Result<i64, sqlx::Error> {
+pub async fn record(tx: &mut AnyConnection, event: AuditEvent<'_>) -> Result<i64, sqlx::Error> {
     // Taking the head row's write lock first orders concurrent writers of the chain.
     let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     let seq: i64 = head.try_get("seq")?;
     let prev_hash: String = head.try_get("hash")?;
@@ -167,11 +164,11 @@ pub async fn record(
     .bind(fields.after_json)
     .bind(&prev_hash)
     .bind(&hash)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(seq)
 }

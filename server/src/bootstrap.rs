@@ -11,7 +11,7 @@ use huiyuan_shared::validate::{
 };
 use huiyuan_shared::{MemberId, StaffId, StoreId};
 use serde_json::json;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
 /// The password of every demo account. While any account still has it, `serve` listens
@@ -51,7 +51,7 @@ pub async fn ensure_roles(db: &Db) -> anyhow::Result<()> {
 
 /// Adds a node to the organisation tree below `parent`.
 pub async fn create_store(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut AnyConnection,
     parent: Option<(&StoreId, &str)>,
     kind: StoreKind,
     code: &str,
@@ -69,7 +69,7 @@ pub async fn create_store(
     .bind(name)
     .bind(&path)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     let mut event = AuditEvent::new(&Actor::System, "store.create", "store");
     event.entity_id = Some(id.to_string());
@@ -88,16 +88,13 @@ pub struct NewStaff<'a> {
 }
 
 /// Adds a staff account after validating every field.
-pub async fn create_staff(
-    tx: &mut Transaction<'static, Any>,
-    new: NewStaff<'_>,
-) -> anyhow::Result<StaffId> {
+pub async fn create_staff(tx: &mut AnyConnection, new: NewStaff<'_>) -> anyhow::Result<StaffId> {
     let username = normalize_username("username", new.username)?;
     let display_name = normalize_name("display_name", new.display_name)?;
     check_new_password("password", new.password)?;
     let role_id: String = sqlx::query("SELECT id FROM roles WHERE code = $1")
         .bind(new.role.code())
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
     let id = StaffId::new();
@@ -115,7 +112,7 @@ pub async fn create_staff(
     .bind(&role_id)
     .bind(new.store_id.to_string())
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     let mut event = AuditEvent::new(&Actor::System, "staff.create", "staff");
     event.entity_id = Some(id.to_string());

@@ -36,6 +36,15 @@ pub enum AppError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("the id was used for a different request")]
+    IdConflict,
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -140,6 +149,18 @@ impl AppError {
                 "不支持的请求方法".to_owned(),
                 none,
             ),
+            AppError::IdConflict => (
+                StatusCode::CONFLICT,
+                CONFLICT,
+                "该单号已用于另一笔不同的业务".to_owned(),
+                none,
+            ),
+            AppError::Refused {
+                status,
+                code,
+                message,
+                details,
+            } => (*status, code, message.clone(), details.clone()),
             AppError::Database(_) | AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 INTERNAL,
@@ -179,6 +200,31 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<crate::ledger::LedgerError> for AppError {
+    fn from(error: crate::ledger::LedgerError) -> Self {
+        use crate::ledger::LedgerError;
+        match error {
+            LedgerError::Insufficient { account, needed } => {
+                let (message, what) = if account.ends_with(":points") {
+                    ("积分余额不足", "points")
+                } else {
+                    ("储值余额不足", "stored_value")
+                };
+                AppError::Refused {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: error_code::INSUFFICIENT_BALANCE,
+                    message: message.to_owned(),
+                    details: json!({ "balance": what, "needed": needed }),
+                }
+            }
+            LedgerError::NonPositive(amount) => {
+                AppError::Internal(anyhow::anyhow!("non-positive transfer {amount}"))
+            }
+            LedgerError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
 impl From<ValidationErrors> for AppError {
     fn from(errors: ValidationErrors) -> Self {
         AppError::Invalid(errors)
@@ -195,6 +241,12 @@ impl From<JsonRejection> for AppError {
     }
 }
 
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::MalformedQuery(rejection.body_text())
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(test)]
@@ -206,11 +258,5 @@ mod tests {
         let reason = "Failed to deserialize the JSON body into the target type: missing field `password` at line 1 column 20";
         assert_eq!(missing_field(reason).as_deref(), Some("password"));
         assert_eq!(missing_field("expected value at line 1"), None);
-    }
-}
-
-impl From<axum::extract::rejection::QueryRejection> for AppError {
-    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
-        AppError::MalformedQuery(rejection.body_text())
     }
 }

@@ -9,7 +9,6 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -103,13 +102,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let listener = huiyuan_server::serve::bind(&listen).await?;
             tracing::info!(%address, database = db.kind.name(), "serving");
-            let state = AppState {
+            let state = AppState::new(
                 db,
-                config: Arc::new(ServerConfig {
+                ServerConfig {
                     dist_dir: dist,
                     secure_cookies,
-                }),
-            };
+                },
+            );
             huiyuan_server::serve::run(listener, state).await?;
         }
         Command::Migrate => println!("database is up to date ({})", db.kind.name()),

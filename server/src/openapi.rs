@@ -19,6 +19,7 @@ use utoipa::OpenApi;
         routes::stores::list,
         routes::staff::list,
         routes::audit_log::list,
+        routes::topups::create,
     ),
     components(schemas(huiyuan_shared::FieldError, huiyuan_shared::ValidationErrors)),
     modifiers(&SecuritySchemes),

@@ -6,6 +6,7 @@ pub mod member_auth;
 pub mod staff;
 pub mod staff_auth;
 pub mod stores;
+pub mod topups;
 
 use crate::access::{Access, ApiRoutes};
 use huiyuan_shared::Permission;
@@ -42,5 +43,10 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/audit",
             Access::Permission(Permission::AuditView),
             audit_log::list,
+        )
+        .post(
+            "/api/v1/topups",
+            Access::Permission(Permission::ValueTopUp),
+            topups::create,
         )
 }

@@ -34,6 +34,7 @@ pub mod error_code {
     pub const FORBIDDEN: &str = "forbidden";
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
+    pub const INSUFFICIENT_BALANCE: &str = "insufficient_balance";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";

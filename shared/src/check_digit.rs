@@ -23,7 +23,7 @@ pub fn is_valid(number: &str) -> bool {
         return false;
     };
     let body = &number[..number.len() - last.len_utf8()];
-    !body.is_empty() && last.to_digit(10).is_some() && luhn(body) == last.to_digit(10)
+    !body.is_empty() && last.is_ascii_digit() && luhn(body) == last.to_digit(10)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod money;
 pub mod permission;
 pub mod validate;
+pub mod value;
 
 pub use ids::{MemberId, SessionId, StaffId, StoreId};
 pub use money::{Money, MoneyError};

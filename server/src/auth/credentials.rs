@@ -126,7 +126,7 @@ pub async fn verify_login(
 
 /// Clears the failure count after a good password, in the caller's transaction.
 pub async fn clear_failures(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     table: AccountTable,
     id: &str,
 ) -> Result<(), sqlx::Error> {
@@ -135,7 +135,7 @@ pub async fn clear_failures(
         "UPDATE {table_name} SET failed_logins = 0, locked_until = NULL WHERE id = $1"
     ))
     .bind(id)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
@@ -155,7 +155,7 @@ async fn record_failure(
 }
 
 async fn audit_failure(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::AnyConnection,
     entity: &str,
     id: Option<&str>,
     login: &str,

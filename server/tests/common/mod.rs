@@ -4,11 +4,12 @@
 //! skipping it.
 #![allow(dead_code)]
 
+pub mod invariants;
+
 use huiyuan_server::bootstrap;
 use huiyuan_server::db::Db;
 use huiyuan_server::state::{AppState, ServerConfig};
 use serde_json::Value;
-use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -19,6 +20,8 @@ pub enum Backend {
 pub struct TestServer {
     pub base: String,
     pub db: Db,
+    /// The running server's state, for stories that drive the ledger directly.
+    pub state: AppState,
     pub backend: Backend,
     cleanup: Cleanup,
 }
@@ -83,17 +86,18 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
         "http://localhost:{}",
         listener.local_addr().expect("address").port()
     );
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(ServerConfig {
+    let state = AppState::new(
+        db.clone(),
+        ServerConfig {
             dist_dir: std::env::temp_dir().join("huiyuan-no-client"),
             secure_cookies: false,
-        }),
-    };
-    tokio::spawn(huiyuan_server::serve::run(listener, state));
+        },
+    );
+    tokio::spawn(huiyuan_server::serve::run(listener, state.clone()));
     Some(TestServer {
         base,
         db,
+        state,
         backend,
         cleanup,
     })
@@ -110,6 +114,23 @@ impl TestServer {
             .cookie_store(true)
             .build()
             .expect("client")
+    }
+
+    /// The id of a demo store or member, by store code or member phone.
+    pub async fn store_id(&self, code: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM stores WHERE code = $1")
+            .bind(code)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("store")
+    }
+
+    pub async fn member_id(&self, phone: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM members WHERE phone = $1")
+            .bind(phone)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("member")
     }
 
     /// Logs a staff member in and returns their bearer token.

@@ -1,0 +1,180 @@
+//! Posting transfers inside the caller's transaction.
+
+use super::accounts::{AccountKey, Asset};
+use super::lots;
+use super::LedgerError;
+use crate::db::now_ms;
+use sqlx::AnyConnection;
+
+/// Why value moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransferKind {
+    Earn,
+    Redeem,
+    Topup,
+    Bonus,
+    Spend,
+    Payment,
+    Refund,
+    Expire,
+    Adjust,
+    Transfer,
+    Settle,
+}
+
+impl TransferKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            TransferKind::Earn => "earn",
+            TransferKind::Redeem => "redeem",
+            TransferKind::Topup => "topup",
+            TransferKind::Bonus => "bonus",
+            TransferKind::Spend => "spend",
+            TransferKind::Payment => "payment",
+            TransferKind::Refund => "refund",
+            TransferKind::Expire => "expire",
+            TransferKind::Adjust => "adjust",
+            TransferKind::Transfer => "transfer",
+            TransferKind::Settle => "settle",
+        }
+    }
+}
+
+/// One transfer to post. `points_expire_at` is required when points are credited to a
+/// member: it becomes the expiry of the new lot.
+#[derive(Clone, Debug)]
+pub struct NewTransfer {
+    pub debit: AccountKey,
+    pub credit: AccountKey,
+    pub amount: i64,
+    pub kind: TransferKind,
+    pub memo: Option<String>,
+    pub points_expire_at: Option<i64>,
+}
+
+/// What all transfers of one command share.
+#[derive(Clone, Debug, Default)]
+pub struct PostingContext {
+    pub command_id: String,
+    pub store_id: Option<String>,
+    pub staff_id: Option<String>,
+    pub device_id: Option<String>,
+    pub occurred_at: Option<i64>,
+}
+
+/// The default life of earned points when the rules name none: two years.
+pub const POINTS_LIFETIME_DEFAULT_MS: i64 = 2 * 366 * 24 * 60 * 60 * 1_000;
+
+/// Posts the transfers in order; the first that cannot be posted (a floor would be
+/// crossed) fails the whole command, and the caller's transaction is rolled back.
+/// Transfer ids are derived from the command id and the position, so a command's
+/// transfers are the same whoever posts them.
+pub async fn post_transfers(
+    tx: &mut AnyConnection,
+    context: &PostingContext,
+    transfers: &[NewTransfer],
+) -> Result<Vec<String>, LedgerError> {
+    let mut ids = Vec::with_capacity(transfers.len());
+    let now = now_ms();
+    for (index, transfer) in transfers.iter().enumerate() {
+        if transfer.amount <= 0 {
+            return Err(LedgerError::NonPositive(transfer.amount));
+        }
+        debug_assert_eq!(
+            transfer.debit.asset, transfer.credit.asset,
+            "one asset per transfer"
+        );
+        let id = format!("{}:{index}", context.command_id);
+        debit(tx, &transfer.debit, transfer.amount).await?;
+        credit(tx, &transfer.credit, transfer.amount).await?;
+        sqlx::query(
+            "INSERT INTO transfers (id, command_id, debit_account_id, credit_account_id, asset, amount, kind, \
+             store_id, staff_id, device_id, memo, recorded_at, occurred_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&id)
+        .bind(&context.command_id)
+        .bind(transfer.debit.id())
+        .bind(transfer.credit.id())
+        .bind(transfer.debit.asset.code())
+        .bind(transfer.amount)
+        .bind(transfer.kind.code())
+        .bind(context.store_id.as_deref())
+        .bind(context.staff_id.as_deref())
+        .bind(context.device_id.as_deref())
+        .bind(transfer.memo.as_deref())
+        .bind(now)
+        .bind(context.occurred_at)
+        .execute(&mut *tx)
+        .await?;
+        if transfer.credit.asset == Asset::Points && transfer.credit.floor().is_some() {
+            let expires_at = transfer
+                .points_expire_at
+                .unwrap_or(now + POINTS_LIFETIME_DEFAULT_MS);
+            lots::add(tx, &transfer.credit.id(), &id, transfer.amount, expires_at).await?;
+        }
+        if transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some() {
+            lots::consume(tx, &transfer.debit.id(), transfer.amount).await?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Takes `amount` from an account. For accounts with a floor the update is conditional:
+/// it changes nothing, and the posting fails, when the balance would go below the floor.
+async fn debit(
+    tx: &mut AnyConnection,
+    account: &AccountKey,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    match account.floor() {
+        Some(floor) => {
+            let done = sqlx::query(
+                "UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance - $1 >= $3",
+            )
+            .bind(amount)
+            .bind(account.id())
+            .bind(floor)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                Ok(())
+            } else {
+                Err(LedgerError::Insufficient {
+                    account: account.id(),
+                    needed: amount,
+                })
+            }
+        }
+        None => add(tx, account, -amount).await,
+    }
+}
+
+async fn credit(
+    tx: &mut AnyConnection,
+    account: &AccountKey,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    add(tx, account, amount).await
+}
+
+/// Adds a signed amount, creating the account by its first posting.
+async fn add(tx: &mut AnyConnection, account: &AccountKey, amount: i64) -> Result<(), LedgerError> {
+    sqlx::query(
+        "INSERT INTO accounts (id, owner_kind, owner_id, code, asset, balance, floor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + excluded.balance",
+    )
+    .bind(account.id())
+    .bind(account.owner_kind)
+    .bind(&account.owner_id)
+    .bind(account.code)
+    .bind(account.asset.code())
+    .bind(amount)
+    .bind(account.floor())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

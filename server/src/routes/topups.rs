@@ -1,0 +1,96 @@
+//! Top-ups (充值, SV-1): money paid in at the counter becomes the member's principal
+//! (本金); a bonus plan may add 赠送金, kept apart.
+
+use crate::access::StaffAuth;
+use crate::audit::{self, Actor, AuditEvent};
+use crate::db::ms_to_rfc3339;
+use crate::error::{AppError, AppResult};
+use crate::extract::ApiJson;
+use crate::ledger::commands::{self, CommandMeta};
+use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+use crate::scope;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use huiyuan_shared::api::ApiError;
+use huiyuan_shared::value::{TopupReceipt, TopupRequest, TOPUP_FEN_MAX};
+use huiyuan_shared::FieldError;
+use serde_json::json;
+
+/// Credits a top-up to a member. Sending the same request again returns the first
+/// receipt (200) and credits nothing; the same id with different content is a 409.
+#[utoipa::path(post, path = "/api/v1/topups", tag = "stored value", request_body = TopupRequest,
+    responses((status = 201, body = TopupReceipt), (status = 200, body = TopupReceipt, description = "a replay"),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn create(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    ApiJson(request): ApiJson<TopupRequest>,
+) -> AppResult<(StatusCode, ApiJson<TopupReceipt>)> {
+    if request.amount_fen <= 0 || request.amount_fen > TOPUP_FEN_MAX {
+        return Err(AppError::field(FieldError::new(
+            "amount_fen",
+            "out_of_range",
+            "充值金额应大于0且不超过50,000元",
+        )));
+    }
+    let occurred_at = scope::occurred_at(request.occurred_at.as_deref())?;
+    let meta = CommandMeta {
+        id: request.id.to_string(),
+        kind: "topup",
+        store_id: Some(request.store_id.to_string()),
+        staff_id: Some(staff.id.to_string()),
+    };
+    let job_request = request.clone();
+    let (outcome, receipt) = commands::execute(&state, meta, &request, move |connection| {
+        Box::pin(async move {
+            let request = job_request;
+            scope::counter_store(connection, &staff, request.store_id).await?;
+            scope::existing_member(connection, request.member_id).await?;
+            let member = request.member_id.to_string();
+            let store = request.store_id.to_string();
+            let context = PostingContext {
+                command_id: request.id.to_string(),
+                store_id: Some(store.clone()),
+                staff_id: Some(staff.id.to_string()),
+                device_id: None,
+                occurred_at,
+            };
+            let transfers = [NewTransfer {
+                debit: AccountKey::store_tender(&store, request.tender.code()),
+                credit: AccountKey::member_principal(&member),
+                amount: request.amount_fen,
+                kind: TransferKind::Topup,
+                memo: None,
+                points_expire_at: None,
+            }];
+            ledger::post_transfers(connection, &context, &transfers).await?;
+            let balances = ledger::member_balances(connection, &member).await?;
+            let actor = Actor::Staff {
+                id: staff.id.to_string(),
+                name: staff.username.clone(),
+            };
+            let mut event = AuditEvent::new(&actor, "value.topup", "member");
+            event.entity_id = Some(member);
+            event.store_id = Some(request.store_id);
+            event.after = Some(json!({ "topup_id": request.id, "amount_fen": request.amount_fen, "tender": request.tender.code(), "balances": balances }));
+            audit::record(connection, event).await?;
+            Ok(TopupReceipt {
+                id: request.id,
+                member_id: request.member_id,
+                amount_fen: request.amount_fen,
+                bonus_fen: 0,
+                bonus_plan_id: None,
+                balances,
+                recorded_at: ms_to_rfc3339(crate::db::now_ms()),
+            })
+        })
+    })
+    .await?;
+    let status = match outcome {
+        ledger::CommandOutcome::Created => StatusCode::CREATED,
+        ledger::CommandOutcome::Exists => StatusCode::OK,
+    };
+    Ok((status, ApiJson(receipt)))
+}
