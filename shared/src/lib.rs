@@ -8,6 +8,7 @@ pub mod check_digit;
 pub mod ids;
 pub mod money;
 pub mod permission;
+pub mod rules;
 pub mod validate;
 pub mod value;
 
