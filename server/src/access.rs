@@ -6,7 +6,7 @@
 use crate::auth::{MemberPrincipal, Principal, StaffPrincipal};
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::handler::Handler;
 use axum::http::request::Parts;
 use axum::middleware::{self, Next};
@@ -71,6 +71,34 @@ impl ApiRoutes {
         T: 'static,
     {
         self.add(MethodFilter::POST, "POST", path, access, handler)
+    }
+
+    /// A POST route that reads a body of up to `body_bytes_max` bytes instead of the API's
+    /// default, for uploads such as bulk imports.
+    pub fn post_with_body_limit<H, T>(
+        mut self,
+        path: &'static str,
+        access: Access,
+        body_bytes_max: usize,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        // The route's limit is set after the API-wide one, so it is the one that holds.
+        let guarded = on(MethodFilter::POST, handler)
+            .layer(DefaultBodyLimit::max(body_bytes_max))
+            .route_layer(middleware::from_fn(move |request: Request, next: Next| {
+                enforce(access, request, next)
+            }));
+        self.router = self.router.route(path, guarded);
+        self.specs.push(RouteSpec {
+            method: "POST",
+            path,
+            access,
+        });
+        self
     }
 
     pub fn put<H, T>(self, path: &'static str, access: Access, handler: H) -> Self

@@ -1,8 +1,11 @@
 //! The API's routes, each with the access it requires.
 
 pub mod audit_log;
+pub mod catalogue;
 pub mod health;
 pub mod member_auth;
+pub mod member_ledger;
+pub mod sales;
 pub mod staff;
 pub mod staff_auth;
 pub mod stores;
@@ -48,5 +51,81 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/topups",
             Access::Permission(Permission::ValueTopUp),
             topups::create,
+        )
+        .get(
+            "/api/v1/members/{id}/ledger",
+            Access::Permission(Permission::MemberView),
+            member_ledger::list,
+        )
+        .post(
+            "/api/v1/sales",
+            Access::Permission(Permission::SaleCreate),
+            sales::create,
+        )
+        .post(
+            "/api/v1/sales/{id}/returns",
+            Access::Permission(Permission::PosReturn),
+            sales::create_return,
+        )
+        .get(
+            "/api/v1/rules",
+            Access::Permission(Permission::CatalogueView),
+            sales::get_rules,
+        )
+        .put(
+            "/api/v1/rules",
+            Access::Permission(Permission::RulesEdit),
+            sales::put_rules,
+        )
+        .get(
+            "/api/v1/categories",
+            Access::Permission(Permission::CatalogueView),
+            catalogue::list_categories,
+        )
+        .post(
+            "/api/v1/categories",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::create_category,
+        )
+        .put(
+            "/api/v1/categories/{id}",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::update_category,
+        )
+        .delete(
+            "/api/v1/categories/{id}",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::delete_category,
+        )
+        .get(
+            "/api/v1/items",
+            Access::Permission(Permission::CatalogueView),
+            catalogue::list_items,
+        )
+        .post(
+            "/api/v1/items",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::create_item,
+        )
+        .post_with_body_limit(
+            "/api/v1/items/import",
+            Access::Permission(Permission::CatalogueEdit),
+            crate::catalogue::import::IMPORT_BODY_BYTES_MAX,
+            catalogue::import_items,
+        )
+        .get(
+            "/api/v1/items/{id}",
+            Access::Permission(Permission::CatalogueView),
+            catalogue::get_item,
+        )
+        .put(
+            "/api/v1/items/{id}",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::update_item,
+        )
+        .delete(
+            "/api/v1/items/{id}",
+            Access::Permission(Permission::CatalogueEdit),
+            catalogue::delete_item,
         )
 }

@@ -4,11 +4,13 @@
 //! targets, so that the counter computes exactly what the server records.
 
 pub mod api;
+pub mod catalogue;
 pub mod check_digit;
 pub mod ids;
 pub mod money;
 pub mod permission;
 pub mod rules;
+pub mod sale;
 pub mod validate;
 pub mod value;
 

@@ -76,3 +76,30 @@ pub struct TopupReceipt {
     pub balances: MemberBalances,
     pub recorded_at: String,
 }
+
+/// One movement on a member's accounts, as the member's history shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerEntry {
+    pub transfer_id: String,
+    /// The sale, top-up or other command it belongs to.
+    pub command_id: String,
+    /// `earn`, `redeem`, `topup`, `bonus`, `spend`, `refund`, `expire`, `adjust`, ….
+    pub kind: String,
+    /// `points`, `principal` or `bonus`.
+    pub account: String,
+    /// Signed: positive when it added to the member's balance.
+    pub amount: i64,
+    pub store_id: Option<String>,
+    pub memo: Option<String>,
+    pub recorded_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LedgerPage {
+    pub balances: MemberBalances,
+    pub entries: Vec<LedgerEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<String>,
+}

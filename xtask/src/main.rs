@@ -111,7 +111,23 @@ fn test(args: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Benchmarks, each writing its section of docs/benchmarks.md.
 fn bench(args: &[String]) -> Result<()> {
-    let name = args.first().map(String::as_str).unwrap_or("all");
-    bail!("no benchmark named `{name}` yet: benchmarks arrive with the features they measure")
+    let report = site::workspace_root()?.join("docs").join("benchmarks.md");
+    let report = report.to_string_lossy();
+    match args.first().map(String::as_str) {
+        Some("checkout") | None => {
+            command::step("benchmark: checkout on SQLite and PostgreSQL");
+            command::cargo(&[
+                "bench",
+                "-p",
+                "huiyuan-server",
+                "--bench",
+                "checkout",
+                "--",
+                &report,
+            ])
+        }
+        Some(other) => bail!("no benchmark named `{other}`; available: checkout"),
+    }
 }

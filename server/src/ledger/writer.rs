@@ -12,6 +12,8 @@ use crate::error::AppError;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 use sqlx::AnyConnection;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Commands carried out in one group-commit transaction at most.
@@ -34,6 +36,9 @@ struct Request {
 pub struct Writer {
     db: Db,
     queue: Option<mpsc::Sender<RequestBox>>,
+    /// Group-commit transactions committed so far; with `synchronous=FULL` each is one
+    /// fsync of the WAL, so commands ÷ commits is the commands served per fsync.
+    commits: Arc<AtomicU64>,
 }
 
 /// Wrapper so the queue's item type can be `Debug` for the state.
@@ -48,15 +53,21 @@ impl std::fmt::Debug for RequestBox {
 impl Writer {
     /// Starts the writer; on SQLite this spawns the group-commit task.
     pub fn start(db: Db) -> Writer {
+        let commits = Arc::new(AtomicU64::new(0));
         let queue = match db.kind {
             DbKind::Sqlite => {
                 let (sender, receiver) = mpsc::channel(WRITER_QUEUE_MAX);
-                tokio::spawn(group_commit_loop(db.clone(), receiver));
+                tokio::spawn(group_commit_loop(db.clone(), receiver, commits.clone()));
                 Some(sender)
             }
             DbKind::Postgres => None,
         };
-        Writer { db, queue }
+        Writer { db, queue, commits }
+    }
+
+    /// Transactions committed by the group-commit task (SQLite only).
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
     }
 
     /// Carries out one command atomically and returns its result.
@@ -82,7 +93,11 @@ impl Writer {
     }
 }
 
-async fn group_commit_loop(db: Db, mut receiver: mpsc::Receiver<RequestBox>) {
+async fn group_commit_loop(
+    db: Db,
+    mut receiver: mpsc::Receiver<RequestBox>,
+    commits: Arc<AtomicU64>,
+) {
     while let Some(RequestBox(first)) = receiver.recv().await {
         let mut batch = vec![first];
         while batch.len() < GROUP_COMMIT_BATCH_MAX {
@@ -91,11 +106,14 @@ async fn group_commit_loop(db: Db, mut receiver: mpsc::Receiver<RequestBox>) {
                 Err(_) => break,
             }
         }
-        run_batch(&db, batch).await;
+        if run_batch(&db, batch).await {
+            commits.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
-async fn run_batch(db: &Db, batch: Vec<Request>) {
+/// Runs one batch; true when it was committed.
+async fn run_batch(db: &Db, batch: Vec<Request>) -> bool {
     let mut tx = match db.writer.begin().await {
         Ok(tx) => tx,
         Err(error) => {
@@ -105,7 +123,7 @@ async fn run_batch(db: &Db, batch: Vec<Request>) {
                     .reply
                     .send(Err(AppError::Internal(anyhow::anyhow!("begin: {reason}"))));
             }
-            return;
+            return false;
         }
     };
     let mut done = Vec::with_capacity(batch.len());
@@ -118,6 +136,7 @@ async fn run_batch(db: &Db, batch: Vec<Request>) {
             for (reply, result) in done {
                 let _ = reply.send(result);
             }
+            true
         }
         Err(error) => {
             // Nothing of the batch is on disk: every command in it failed.
@@ -125,6 +144,7 @@ async fn run_batch(db: &Db, batch: Vec<Request>) {
             for (reply, _) in done {
                 let _ = reply.send(Err(AppError::Internal(anyhow::anyhow!("commit: {reason}"))));
             }
+            false
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Top-ups (充值, SV-1): money paid in at the counter becomes the member's principal
-//! (本金); a bonus plan may add 赠送金, kept apart.
+//! (本金); the bonus plan in force that gives the most adds 赠送金, kept apart.
 
 use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
@@ -8,13 +8,15 @@ use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+use crate::sale;
 use crate::scope;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use huiyuan_shared::api::ApiError;
+use huiyuan_shared::rules::topup_bonus;
 use huiyuan_shared::value::{TopupReceipt, TopupRequest, TOPUP_FEN_MAX};
-use huiyuan_shared::FieldError;
+use huiyuan_shared::{FieldError, Money};
 use serde_json::json;
 
 /// Credits a top-up to a member. Sending the same request again returns the first
@@ -57,7 +59,20 @@ pub async fn create(
                 device_id: None,
                 occurred_at,
             };
-            let transfers = [NewTransfer {
+            // The bonus plan in force that gives the most for this amount (SV-1).
+            let rules = sale::current_rules(connection).await?;
+            let today = sale::business_time(crate::db::now_ms()).date;
+            let level = sale::STANDARD_LEVEL_ID;
+            let choice = topup_bonus(
+                Money(request.amount_fen),
+                request.store_id,
+                Some(level),
+                &rules.topup_plans,
+                today,
+            )
+            .map_err(|error| AppError::field(error.into()))?;
+            let bonus_fen = choice.as_ref().map_or(0, |choice| choice.bonus.fen());
+            let mut transfers = vec![NewTransfer {
                 debit: AccountKey::store_tender(&store, request.tender.code()),
                 credit: AccountKey::member_principal(&member),
                 amount: request.amount_fen,
@@ -65,6 +80,16 @@ pub async fn create(
                 memo: None,
                 points_expire_at: None,
             }];
+            if bonus_fen > 0 {
+                transfers.push(NewTransfer {
+                    debit: AccountKey::store_bonus_issued(&store),
+                    credit: AccountKey::member_bonus(&member),
+                    amount: bonus_fen,
+                    kind: TransferKind::Bonus,
+                    memo: choice.as_ref().map(|choice| choice.plan_id.clone()),
+                    points_expire_at: None,
+                });
+            }
             ledger::post_transfers(connection, &context, &transfers).await?;
             let balances = ledger::member_balances(connection, &member).await?;
             let actor = Actor::Staff {
@@ -74,14 +99,20 @@ pub async fn create(
             let mut event = AuditEvent::new(&actor, "value.topup", "member");
             event.entity_id = Some(member);
             event.store_id = Some(request.store_id);
-            event.after = Some(json!({ "topup_id": request.id, "amount_fen": request.amount_fen, "tender": request.tender.code(), "balances": balances }));
+            event.after = Some(json!({
+                "topup_id": request.id,
+                "amount_fen": request.amount_fen,
+                "bonus_fen": bonus_fen,
+                "tender": request.tender.code(),
+                "balances": balances,
+            }));
             audit::record(connection, event).await?;
             Ok(TopupReceipt {
                 id: request.id,
                 member_id: request.member_id,
                 amount_fen: request.amount_fen,
-                bonus_fen: 0,
-                bonus_plan_id: None,
+                bonus_fen,
+                bonus_plan_id: choice.map(|choice| choice.plan_id),
                 balances,
                 recorded_at: ms_to_rfc3339(crate::db::now_ms()),
             })

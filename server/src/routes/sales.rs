@@ -1,0 +1,118 @@
+//! Sales at the counter and the rules they are priced by.
+
+use crate::access::StaffAuth;
+use crate::audit::{self, Actor, AuditEvent};
+use crate::error::AppResult;
+use crate::extract::ApiJson;
+use crate::ledger::commands::{self, CommandMeta};
+use crate::ledger::CommandOutcome;
+use crate::sale;
+use crate::sale_return;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use huiyuan_shared::api::ApiError;
+use huiyuan_shared::rules::RuleSet;
+use huiyuan_shared::sale::{ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest};
+use serde_json::json;
+
+/// Records a sale. The server prices it again, checks the payments and posts every
+/// transfer at once. The same request again returns the first receipt (200) and records
+/// nothing; the same id with different content is a 409.
+#[utoipa::path(post, path = "/api/v1/sales", tag = "sales", operation_id = "create_sale", request_body = SaleRequest,
+    responses((status = 201, body = SaleReceipt), (status = 200, body = SaleReceipt, description = "a replay"),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn create(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    ApiJson(request): ApiJson<SaleRequest>,
+) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    let meta = CommandMeta {
+        id: request.id.to_string(),
+        kind: "sale",
+        store_id: Some(request.store_id.to_string()),
+        staff_id: Some(staff.id.to_string()),
+    };
+    let job_request = request.clone();
+    let (outcome, receipt) = commands::execute(&state, meta, &request, move |connection| {
+        Box::pin(async move { sale::checkout(connection, &staff, job_request).await })
+    })
+    .await?;
+    let status = match outcome {
+        CommandOutcome::Created => StatusCode::CREATED,
+        CommandOutcome::Exists => StatusCode::OK,
+    };
+    Ok((status, ApiJson(receipt)))
+}
+
+/// The rules in force (points, buy-X-get-Y, points as payment, 抹零, top-up bonus plans).
+#[utoipa::path(get, path = "/api/v1/rules", tag = "sales", operation_id = "get_rules",
+    responses((status = 200, body = RuleSet), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn get_rules(State(state): State<AppState>) -> AppResult<ApiJson<RuleSet>> {
+    let mut connection = state.db.pool.acquire().await?;
+    Ok(ApiJson(sale::current_rules(&mut connection).await?))
+}
+
+/// Saves a new version of the rules; the engine checks them first and names the first
+/// bad field.
+#[utoipa::path(put, path = "/api/v1/rules", tag = "sales", operation_id = "put_rules", request_body = RuleSet,
+    responses((status = 200, body = RuleSet), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError)))]
+pub async fn put_rules(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    ApiJson(rules): ApiJson<RuleSet>,
+) -> AppResult<ApiJson<RuleSet>> {
+    let mut tx = state.db.writer.begin().await?;
+    let version = sale::save_rules(&mut tx, rules.clone(), Some(&staff.id.to_string())).await?;
+    let actor = Actor::Staff {
+        id: staff.id.to_string(),
+        name: staff.username.clone(),
+    };
+    let mut event = AuditEvent::new(&actor, "rules.update", "rule_set");
+    event.entity_id = Some(version.to_string());
+    event.after = Some(json!({ "version": version }));
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    let mut connection = state.db.pool.acquire().await?;
+    Ok(ApiJson(sale::current_rules(&mut connection).await?))
+}
+
+/// Returns goods of a sale by its id (found by receipt number at the till). Refunds go
+/// back through the sale's own payments in proportion, and the points the goods earned
+/// are taken back. The same request again returns the first answer (200).
+#[utoipa::path(post, path = "/api/v1/sales/{id}/returns", tag = "sales", operation_id = "return_sale",
+    params(("id" = String, Path, description = "sale id")), request_body = ReturnRequest,
+    responses((status = 201, body = ReturnReceipt), (status = 200, body = ReturnReceipt, description = "a replay"),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn create_return(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    Path(sale_id): Path<String>,
+    ApiJson(request): ApiJson<ReturnRequest>,
+) -> AppResult<(StatusCode, ApiJson<ReturnReceipt>)> {
+    let sale_id: uuid::Uuid = sale_id
+        .parse()
+        .map_err(|_| crate::error::AppError::NotFound)?;
+    let meta = CommandMeta {
+        id: request.id.to_string(),
+        kind: "return",
+        store_id: None,
+        staff_id: Some(staff.id.to_string()),
+    };
+    let keyed = json!({ "sale_id": sale_id, "request": request });
+    let job_request = request.clone();
+    let (outcome, receipt) = commands::execute(&state, meta, &keyed, move |connection| {
+        Box::pin(async move {
+            sale_return::return_goods(connection, &staff, &sale_id.to_string(), job_request).await
+        })
+    })
+    .await?;
+    let status = match outcome {
+        CommandOutcome::Created => StatusCode::CREATED,
+        CommandOutcome::Exists => StatusCode::OK,
+    };
+    Ok((status, ApiJson(receipt)))
+}

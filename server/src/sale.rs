@@ -1,0 +1,486 @@
+//! Checkout (SALE-1, SV-2, PTS-5): the server prices the cart again with the shared rules
+//! engine, checks that the payments cover it, and posts every transfer of the sale in one
+//! transaction: tenders to the store's takings, stored value (principal and bonus in
+//! proportion to what the member holds), points as payment, and the points earned.
+
+use crate::audit::{self, Actor, AuditEvent};
+use crate::auth::StaffPrincipal;
+use crate::db::{ms_to_rfc3339, now_ms};
+use crate::error::AppError;
+use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+use crate::scope;
+use huiyuan_shared::rules::{
+    self, Cart, CartLine, LocalDate, LocalDateTime, MemberContext, PaidBreakdown, RuleSet,
+};
+use huiyuan_shared::sale::{Payment, PaymentMethod, SaleReceipt, SaleRequest, SALE_PAYMENTS_MAX};
+use huiyuan_shared::{FieldError, Money, Permission, ValidationErrors};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+/// The organisation's business time: Asia/Shanghai, UTC+8 all year (China keeps no
+/// daylight saving). Report days, birthdays and rule dates are in this time.
+pub const BUSINESS_UTC_OFFSET_MS: i64 = 8 * 60 * 60 * 1_000;
+/// How long earned points stay spendable when the rules say nothing: two years.
+const POINTS_LIFETIME_MS: i64 = 2 * 366 * 24 * 60 * 60 * 1_000;
+
+/// The business date and minute of an instant.
+pub fn business_time(ms: i64) -> LocalDateTime {
+    let local = time::OffsetDateTime::from_unix_timestamp_nanos(
+        i128::from(ms + BUSINESS_UTC_OFFSET_MS) * 1_000_000,
+    )
+    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    LocalDateTime {
+        date: LocalDate {
+            year: local.year(),
+            month: u8::from(local.month()),
+            day: local.day(),
+        },
+        minute_of_day: u16::from(local.hour()) * 60 + u16::from(local.minute()),
+    }
+}
+
+/// The rules in force: the newest saved version, or none at all.
+pub async fn current_rules(connection: &mut AnyConnection) -> Result<RuleSet, AppError> {
+    let row = sqlx::query("SELECT rules_json FROM rule_sets ORDER BY version DESC LIMIT 1")
+        .fetch_optional(&mut *connection)
+        .await?;
+    match row {
+        Some(row) => {
+            let text: String = row.try_get("rules_json")?;
+            serde_json::from_str(&text).map_err(|error| AppError::Internal(error.into()))
+        }
+        None => Ok(RuleSet::default()),
+    }
+}
+
+/// Stores a new version of the rules after the engine has checked them.
+pub async fn save_rules(
+    connection: &mut AnyConnection,
+    mut rules: RuleSet,
+    staff_id: Option<&str>,
+) -> Result<i64, AppError> {
+    rules
+        .check()
+        .map_err(|error| AppError::field(error.into()))?;
+    let version: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM rule_sets")
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get("next")?;
+    rules.version = version;
+    let text = serde_json::to_string(&rules).map_err(|error| AppError::Internal(error.into()))?;
+    sqlx::query("INSERT INTO rule_sets (version, rules_json, created_at, created_by) VALUES ($1, $2, $3, $4)")
+        .bind(version)
+        .bind(text)
+        .bind(now_ms())
+        .bind(staff_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(version)
+}
+
+/// The cart as the engine needs it, from the catalogue. An unknown or withdrawn item is
+/// named by its line.
+async fn cart(connection: &mut AnyConnection, request: &SaleRequest) -> Result<Cart, AppError> {
+    let mut lines = Vec::with_capacity(request.lines.len());
+    let mut errors = ValidationErrors::default();
+    for (index, line) in request.lines.iter().enumerate() {
+        let row = sqlx::query(
+            "SELECT i.retail_price_fen, i.member_price_fen, i.earns_points, c.path \
+             FROM items i LEFT JOIN categories c ON c.id = i.category_id \
+             WHERE i.id = $1 AND i.deleted_at IS NULL AND i.active = 1",
+        )
+        .bind(&line.item_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+        let Some(row) = row else {
+            errors.fields.push(FieldError::new(
+                &format!("lines[{index}].item_id"),
+                "unknown_item",
+                "商品不存在或已停售",
+            ));
+            continue;
+        };
+        let path: Option<String> = row.try_get("path")?;
+        lines.push(CartLine {
+            item_id: line.item_id.clone(),
+            category_path: path
+                .unwrap_or_default()
+                .split('/')
+                .filter(|part| !part.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            quantity: line.quantity,
+            unit_price: Money(row.try_get("retail_price_fen")?),
+            member_price: row
+                .try_get::<Option<i64>, _>("member_price_fen")?
+                .map(Money),
+            earns_points: row.try_get::<i64, _>("earns_points")? == 1,
+            manual_discount: line.manual_discount,
+        });
+    }
+    errors.into_result()?;
+    Ok(Cart {
+        store_id: request.store_id,
+        lines,
+    })
+}
+
+/// The level every member has until levels with their own benefits exist.
+pub const STANDARD_LEVEL_ID: &str = "standard";
+
+/// What the member's level gives. Levels with their own benefits arrive with the
+/// members module; until then every member has the standard level: member prices, no
+/// extra discount, ×1 points.
+async fn member_context(
+    connection: &mut AnyConnection,
+    member_id: &str,
+) -> Result<MemberContext, AppError> {
+    let row = sqlx::query("SELECT level_name FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(FieldError::new("member_id", "unknown_member", "会员不存在"))
+        })?;
+    Ok(MemberContext {
+        level_id: STANDARD_LEVEL_ID.to_owned(),
+        level_name: row.try_get("level_name")?,
+        level_discount_bp: rules::BASIS_POINTS_FULL,
+        level_points_multiplier_bp: rules::BASIS_POINTS_FULL,
+        birthday: None,
+        member_prices: true,
+    })
+}
+
+fn refuse(field: &str, code: &str, message: &str) -> AppError {
+    AppError::field(FieldError::new(field, code, message))
+}
+
+/// Checks the shape of the payments before anything is read.
+fn check_payments(request: &SaleRequest) -> Result<(), AppError> {
+    if request.lines.is_empty() {
+        return Err(refuse("lines", "required", "购物车为空"));
+    }
+    if request.payments.len() > SALE_PAYMENTS_MAX {
+        return Err(refuse("payments", "too_many", "付款方式过多"));
+    }
+    for (index, payment) in request.payments.iter().enumerate() {
+        if payment.amount_fen <= 0 {
+            return Err(refuse(
+                &format!("payments[{index}].amount_fen"),
+                "not_positive",
+                "付款金额须大于0",
+            ));
+        }
+        let member_only = matches!(
+            payment.method,
+            PaymentMethod::StoredValue | PaymentMethod::Points
+        );
+        if member_only && request.member_id.is_none() {
+            return Err(refuse(
+                &format!("payments[{index}].method"),
+                "member_required",
+                "储值或积分付款须先识别会员",
+            ));
+        }
+        match (payment.method, payment.points) {
+            (PaymentMethod::Points, Some(points)) if points > 0 => {}
+            (PaymentMethod::Points, _) => {
+                return Err(refuse(
+                    &format!("payments[{index}].points"),
+                    "required",
+                    "请填写抵扣积分数",
+                ))
+            }
+            (_, Some(_)) => {
+                return Err(refuse(
+                    &format!("payments[{index}].points"),
+                    "unexpected",
+                    "只有积分付款可填积分数",
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Sums one kind of payment, in 分.
+fn paid_with(payments: &[Payment], wanted: impl Fn(PaymentMethod) -> bool) -> i64 {
+    payments
+        .iter()
+        .filter(|p| wanted(p.method))
+        .map(|p| p.amount_fen)
+        .sum()
+}
+
+/// Carries out a sale inside the writer's transaction and returns its receipt.
+pub async fn checkout(
+    connection: &mut AnyConnection,
+    staff: &StaffPrincipal,
+    request: SaleRequest,
+) -> Result<SaleReceipt, AppError> {
+    check_payments(&request)?;
+    if request
+        .lines
+        .iter()
+        .any(|line| line.manual_discount.is_some())
+        && !staff.can(Permission::PosDiscountLine)
+    {
+        return Err(AppError::Forbidden(Permission::PosDiscountLine));
+    }
+    scope::counter_store(connection, staff, request.store_id).await?;
+    let occurred_at = scope::occurred_at(request.occurred_at.as_deref())?;
+    let member_id = request.member_id.map(|id| id.to_string());
+    let member = match &member_id {
+        Some(id) => Some(member_context(connection, id).await?),
+        None => None,
+    };
+    let cart = cart(connection, &request).await?;
+    let rules = current_rules(connection).await?;
+    let now = now_ms();
+    let local = business_time(now);
+    let quote = rules::price(&cart, member.as_ref(), &rules, local)
+        .map_err(|error| AppError::field(error.into()))?;
+    let due = quote.totals.amount_due.fen();
+
+    let total: i64 = request.payments.iter().map(|p| p.amount_fen).sum();
+    let cash = paid_with(&request.payments, |m| m == PaymentMethod::Cash);
+    if total - cash > due {
+        return Err(refuse("payments", "overpaid", "非现金付款超过应收金额"));
+    }
+    if total < due {
+        return Err(AppError::Refused {
+            status: axum::http::StatusCode::BAD_REQUEST,
+            code: huiyuan_shared::api::error_code::INVALID_INPUT,
+            message: format!("付款不足：应收{}，已付{}", Money(due), Money(total)),
+            details: json!({ "fields": [FieldError::new("payments", "underpaid", "付款不足")], "due_fen": due, "paid_fen": total }),
+        });
+    }
+    let change = total - due;
+
+    let balances = match &member_id {
+        Some(id) => ledger::member_balances(connection, id).await?,
+        None => Default::default(),
+    };
+    let points_paid: i64 = request.payments.iter().filter_map(|p| p.points).sum();
+    let points_value = paid_with(&request.payments, |m| m == PaymentMethod::Points);
+    if points_paid > 0 {
+        let value = rules::check_points_payment(&quote, points_paid, balances.points)
+            .map_err(|error| AppError::field(FieldError::from(error)))?;
+        if value.fen() != points_value {
+            return Err(refuse(
+                "payments",
+                "points_value",
+                &format!("{points_paid}积分可抵{value}"),
+            ));
+        }
+    }
+    let stored_value = paid_with(&request.payments, |m| m == PaymentMethod::StoredValue);
+    let (principal_part, bonus_part) = if stored_value > 0 {
+        if stored_value > balances.value_fen() {
+            return Err(AppError::from(ledger::LedgerError::Insufficient {
+                account: "member:principal".to_owned(),
+                needed: stored_value,
+            }));
+        }
+        let parts = rules::split_proportionally(
+            Money(stored_value),
+            &[Money(balances.principal_fen), Money(balances.bonus_fen)],
+        )
+        .map_err(|error| AppError::field(error.into()))?;
+        (parts[0].fen(), parts[1].fen())
+    } else {
+        (0, 0)
+    };
+    let paid = PaidBreakdown {
+        points: Money(points_value),
+        stored_value_bonus: Money(bonus_part),
+        gift_card: Money::ZERO,
+        other: Money(due - points_value - bonus_part),
+    };
+    let earned = match &member {
+        Some(context) => {
+            rules::points_to_earn(&quote, &paid, Some(context), &rules, &cart, local)
+                .map_err(|error| AppError::field(error.into()))?
+                .points
+        }
+        None => 0,
+    };
+
+    let store = request.store_id.to_string();
+    let mut transfers = Vec::new();
+    let mut push = |debit, credit, amount: i64, kind, expire| {
+        if amount > 0 {
+            transfers.push(NewTransfer {
+                debit,
+                credit,
+                amount,
+                kind,
+                memo: None,
+                points_expire_at: expire,
+            });
+        }
+    };
+    // Change comes out of the cash handed over: only the cash that stays is takings.
+    let mut cash_kept = cash - change;
+    for payment in &request.payments {
+        let applied = if payment.method == PaymentMethod::Cash {
+            let kept = payment.amount_fen.min(cash_kept);
+            cash_kept -= kept;
+            kept
+        } else {
+            payment.amount_fen
+        };
+        match payment.method {
+            PaymentMethod::Cash
+            | PaymentMethod::BankCard
+            | PaymentMethod::Wechat
+            | PaymentMethod::Alipay => push(
+                AccountKey::store_tender(&store, payment.method.code()),
+                AccountKey::store_sales(&store),
+                applied,
+                TransferKind::Payment,
+                None,
+            ),
+            PaymentMethod::StoredValue | PaymentMethod::Points => {}
+        }
+    }
+    if let Some(member) = &member_id {
+        push(
+            AccountKey::member_principal(member),
+            AccountKey::store_sales(&store),
+            principal_part,
+            TransferKind::Spend,
+            None,
+        );
+        push(
+            AccountKey::member_bonus(member),
+            AccountKey::store_sales(&store),
+            bonus_part,
+            TransferKind::Spend,
+            None,
+        );
+        push(
+            AccountKey::member_points(member),
+            AccountKey::store_points_redeemed(&store),
+            points_paid,
+            TransferKind::Redeem,
+            None,
+        );
+        push(
+            AccountKey::store_points_funding(&store),
+            AccountKey::store_sales(&store),
+            points_value,
+            TransferKind::Payment,
+            None,
+        );
+        push(
+            AccountKey::store_points_issued(&store),
+            AccountKey::member_points(member),
+            earned,
+            TransferKind::Earn,
+            Some(now + POINTS_LIFETIME_MS),
+        );
+    }
+    let context = PostingContext {
+        command_id: request.id.to_string(),
+        store_id: Some(store.clone()),
+        staff_id: Some(staff.id.to_string()),
+        device_id: None,
+        occurred_at,
+    };
+    ledger::post_transfers(connection, &context, &transfers).await?;
+
+    let receipt_no = next_receipt_no(connection, &store, local.date).await?;
+    let after = match &member_id {
+        Some(id) => Some(ledger::member_balances(connection, id).await?),
+        None => None,
+    };
+    let receipt = SaleReceipt {
+        id: request.id,
+        receipt_no,
+        store_id: request.store_id,
+        member_id: request.member_id,
+        lines: quote.lines,
+        totals: quote.totals,
+        payments: request.payments.clone(),
+        change_fen: change,
+        points_earned: earned,
+        points_paid,
+        balances: after,
+        rules_version: rules.version,
+        recorded_at: ms_to_rfc3339(now),
+    };
+    record_sale(connection, staff, &receipt, now, occurred_at).await?;
+    Ok(receipt)
+}
+
+/// The next receipt number of the store's business day, e.g. `S001-20261122-00042`.
+async fn next_receipt_no(
+    connection: &mut AnyConnection,
+    store_id: &str,
+    day: LocalDate,
+) -> Result<String, AppError> {
+    let day = format!("{:04}{:02}{:02}", day.year, day.month, day.day);
+    let last: i64 = sqlx::query(
+        "INSERT INTO receipt_counters (store_id, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (store_id, day) DO UPDATE SET last = receipt_counters.last + 1 RETURNING last",
+    )
+    .bind(store_id)
+    .bind(&day)
+    .fetch_one(&mut *connection)
+    .await?
+    .try_get("last")?;
+    let code: String = sqlx::query("SELECT code FROM stores WHERE id = $1")
+        .bind(store_id)
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get("code")?;
+    Ok(format!("{code}-{day}-{last:05}"))
+}
+
+async fn record_sale(
+    connection: &mut AnyConnection,
+    staff: &StaffPrincipal,
+    receipt: &SaleReceipt,
+    now: i64,
+    occurred_at: Option<i64>,
+) -> Result<(), AppError> {
+    let receipt_json =
+        serde_json::to_string(receipt).map_err(|error| AppError::Internal(error.into()))?;
+    sqlx::query(
+        "INSERT INTO sales (id, receipt_no, store_id, staff_id, member_id, amount_due, points_earned, points_paid, \
+         rules_version, receipt_json, recorded_at, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(receipt.id.to_string())
+    .bind(&receipt.receipt_no)
+    .bind(receipt.store_id.to_string())
+    .bind(staff.id.to_string())
+    .bind(receipt.member_id.map(|id| id.to_string()))
+    .bind(receipt.totals.amount_due.fen())
+    .bind(receipt.points_earned)
+    .bind(receipt.points_paid)
+    .bind(receipt.rules_version)
+    .bind(receipt_json)
+    .bind(now)
+    .bind(occurred_at)
+    .execute(&mut *connection)
+    .await?;
+    let actor = Actor::Staff {
+        id: staff.id.to_string(),
+        name: staff.username.clone(),
+    };
+    let mut event = AuditEvent::new(&actor, "sale.create", "sale");
+    event.entity_id = Some(receipt.id.to_string());
+    event.store_id = Some(receipt.store_id);
+    event.after = Some(json!({
+        "receipt_no": receipt.receipt_no,
+        "member_id": receipt.member_id,
+        "amount_due_fen": receipt.totals.amount_due.fen(),
+        "points_earned": receipt.points_earned,
+        "points_paid": receipt.points_paid,
+    }));
+    audit::record(connection, event).await?;
+    Ok(())
+}
