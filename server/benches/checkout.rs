@@ -378,6 +378,6 @@ fn write_section(path: &str, heading: &str, section: &str) -> anyhow::Result<()>
             kept.push('\n');
         }
     }
-    std::fs::write(path, format!("{}\n{section}", kept.trim_end()))?;
+    std::fs::write(path, format!("{}\n\n{section}", kept.trim_end()))?;
     Ok(())
 }
