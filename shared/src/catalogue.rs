@@ -5,7 +5,6 @@
 use crate::money::{Money, MoneyError};
 use crate::validate::{FieldError, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
@@ -30,47 +29,11 @@ pub const POINTS_PRICE_MAX: i64 = 100_000_000;
 /// The longest search text accepted, in characters.
 pub const SEARCH_CHARS_MAX: usize = 64;
 
-macro_rules! catalogue_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl $name {
-            /// A new time-ordered id.
-            pub fn new() -> Self {
-                Self(Uuid::now_v7())
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = uuid::Error;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                Uuid::parse_str(text).map(Self)
-            }
-        }
-    };
-}
-
-catalogue_id!(
+crate::ids::id_type!(
     /// A category of goods.
     CategoryId
 );
-catalogue_id!(
+crate::ids::id_type!(
     /// An item of the catalogue: something sold, or given for points.
     ItemId
 );
