@@ -2,25 +2,13 @@
 // phone, HQ on a laptop. Screenshots of each are kept under end2end/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './support/server.mjs';
-import { launchBrowser, newPage, screenshot } from './support/browser.mjs';
+import { newPage, screenshot, serverAndBrowser } from './support/browser.mjs';
 import { sel, staffLogin, memberLogin } from './support/pages.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser({ before, after });
 
 test('POS shell at tablet size shows the store, the cashier and the network state', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'tablet');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'tablet');
   await staffLogin(page, 'cashier', 'demo1234');
   await page.locator(sel.posShell).waitFor();
   const text = await page.locator(sel.posShell).innerText();
@@ -34,7 +22,7 @@ test('POS shell at tablet size shows the store, the cashier and the network stat
 });
 
 test('member face at phone size: log in, see points and balance', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'phone');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'phone');
   await memberLogin(page, '13800138000', 'wrong-pass1');
   await page.locator(sel.memberError).waitFor();
   assert.match(await page.locator(sel.memberError).innerText(), /错误/);
@@ -55,7 +43,7 @@ test('member face at phone size: log in, see points and balance', async () => {
 });
 
 test('HQ at laptop size: staff list, store tree and the audit log of the logins', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'laptop');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'laptop');
   await staffLogin(page, 'admin', 'demo1234');
   await page.locator(sel.hqShell).waitFor();
   await screenshot(page, 'face-hq-1440x900');

@@ -3,25 +3,13 @@
 // and logging out ends the session on the server too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './support/server.mjs';
-import { launchBrowser, newPage, screenshot } from './support/browser.mjs';
+import { newPage, screenshot, serverAndBrowser } from './support/browser.mjs';
 import { sel, staffLogin } from './support/pages.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const shared = serverAndBrowser({ before, after });
 
 test('a wrong password shows a clear Chinese message and stays on the login page', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'tablet');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'tablet');
   await staffLogin(page, 'cashier', 'wrong-password');
   const error = page.locator(sel.loginError);
   await error.waitFor();
@@ -32,7 +20,7 @@ test('a wrong password shows a clear Chinese message and stays on the login page
 });
 
 test('the cashier lands on the POS, and the POS is refused to nobody logged in', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'tablet');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'tablet');
   await page.goto('/pos');
   await page.waitForURL(/\/login\?next=/);
   await page.fill(sel.username, 'cashier');
@@ -46,7 +34,7 @@ test('the cashier lands on the POS, and the POS is refused to nobody logged in',
 });
 
 test('the cashier may not open HQ', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'laptop');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'laptop');
   await staffLogin(page, 'cashier', 'demo1234');
   await page.locator(sel.posShell).waitFor();
   await page.goto('/hq');
@@ -56,7 +44,7 @@ test('the cashier may not open HQ', async () => {
 });
 
 test('the admin lands on HQ; logging out ends the session', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'laptop');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'laptop');
   await staffLogin(page, 'admin', 'demo1234');
   await page.locator(sel.hqShell).waitFor();
   assert.match(page.url(), /\/hq/);
@@ -70,7 +58,7 @@ test('the admin lands on HQ; logging out ends the session', async () => {
 });
 
 test('the language switch changes the texts and is remembered after a reload', async () => {
-  const { context, page } = await newPage(browser, server.baseUrl, 'tablet');
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'tablet');
   await page.goto('/login');
   await page.locator(sel.submit).waitFor();
   assert.match(await page.locator(sel.submit).innerText(), /登录/);

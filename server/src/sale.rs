@@ -20,8 +20,6 @@ use sqlx::{AnyConnection, Row};
 /// The organisation's business time: Asia/Shanghai, UTC+8 all year (China keeps no
 /// daylight saving). Report days, birthdays and rule dates are in this time.
 pub const BUSINESS_UTC_OFFSET_MS: i64 = 8 * 60 * 60 * 1_000;
-/// How long earned points stay spendable when the rules say nothing: two years.
-const POINTS_LIFETIME_MS: i64 = 2 * 366 * 24 * 60 * 60 * 1_000;
 
 /// The business date and minute of an instant.
 pub fn business_time(ms: i64) -> LocalDateTime {
@@ -380,7 +378,7 @@ pub async fn checkout(
             AccountKey::member_points(member),
             earned,
             TransferKind::Earn,
-            Some(now + POINTS_LIFETIME_MS),
+            None,
         );
     }
     let context = PostingContext {

@@ -35,7 +35,6 @@ const METHODS: [&str; 7] = [
     "bonus",
     "points",
 ];
-const POINTS_LIFETIME_MS: i64 = 2 * 366 * 24 * 60 * 60 * 1_000;
 
 /// What the sale took through each payment, and the points it moved, from its transfers.
 #[derive(Debug, Default)]
@@ -323,7 +322,7 @@ pub async fn return_goods(
                     AccountKey::store_points_redeemed(&store),
                     AccountKey::member_points(m),
                     refund.points,
-                    Some(now + POINTS_LIFETIME_MS),
+                    None,
                 );
             }
             (tender, _) => {

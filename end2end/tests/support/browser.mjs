@@ -1,6 +1,7 @@
 // Debian's Chromium driven by playwright-core, and screenshots kept under artifacts/.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
+import { startServer } from './server.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,4 +33,19 @@ export async function newPage(browser, baseUrl, size) {
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+// One real server and one browser for a test file, started before its tests and
+// stopped after them. Returns an object whose fields are filled in by `before`.
+export function serverAndBrowser({ before, after }) {
+  const shared = {};
+  before(async () => {
+    shared.server = await startServer();
+    shared.browser = await launchBrowser();
+  });
+  after(async () => {
+    await shared.browser?.close();
+    await shared.server?.stop();
+  });
+  return shared;
 }

@@ -40,8 +40,8 @@ impl TransferKind {
     }
 }
 
-/// One transfer to post. `points_expire_at` is required when points are credited to a
-/// member: it becomes the expiry of the new lot.
+/// One transfer to post. When points are credited to a member, `points_expire_at`
+/// becomes the expiry of the new lot; `None` gives the default life.
 #[derive(Clone, Debug)]
 pub struct NewTransfer {
     pub debit: AccountKey,

@@ -129,25 +129,8 @@ async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
             .fetch_optional(&db.pool)
             .await?
             .ok_or(AppError::NotFound)?;
-    // Balances live in the member's ledger accounts; a member with no postings yet has
-    // no account rows and a balance of zero.
-    let balances = sqlx::query(
-        "SELECT code, balance FROM accounts WHERE owner_kind = 'member' AND owner_id = $1",
-    )
-    .bind(member_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let mut points = 0_i64;
-    let mut balance_fen = 0_i64;
-    for account in &balances {
-        let code: String = account.try_get("code")?;
-        let balance: i64 = account.try_get("balance")?;
-        match code.as_str() {
-            "points" => points += balance,
-            "principal" | "bonus" => balance_fen += balance,
-            _ => {}
-        }
-    }
+    let mut connection = db.pool.acquire().await?;
+    let balances = crate::ledger::member_balances(&mut connection, member_id).await?;
     let phone: String = row.try_get("phone")?;
     Ok(MemberMe {
         id: crate::auth::principal::parse_id(row.try_get("id")?)?,
@@ -155,7 +138,7 @@ async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
         name: row.try_get("name")?,
         phone_masked: mask_mobile(&phone),
         level_name: row.try_get("level_name")?,
-        points,
-        balance_fen,
+        points: balances.points,
+        balance_fen: balances.value_fen(),
     })
 }
