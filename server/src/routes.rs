@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod health;
 pub mod member_auth;
 pub mod member_ledger;
+pub mod member_pin;
 pub mod sales;
 pub mod staff;
 pub mod staff_auth;
@@ -62,6 +63,22 @@ pub fn api_routes() -> ApiRoutes {
             Access::Permission(Permission::SaleCreate),
             sales::create,
         )
+        .post(
+            "/api/v1/sales/{id}/member",
+            Access::Permission(Permission::SaleCreate),
+            sales::attach_member,
+        )
+        .get(
+            "/api/v1/members/{id}/pin",
+            Access::Permission(Permission::MemberView),
+            member_pin::status,
+        )
+        .put(
+            "/api/v1/members/{id}/pin",
+            Access::Permission(Permission::MemberView),
+            member_pin::set_by_staff,
+        )
+        .put("/api/v1/member/pin", Access::Member, member_pin::set_own)
         .post(
             "/api/v1/sales/{id}/returns",
             Access::Permission(Permission::PosReturn),

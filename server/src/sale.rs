@@ -37,6 +37,18 @@ pub fn business_time(ms: i64) -> LocalDateTime {
     }
 }
 
+/// An instant as the business clock shows it, e.g. `11-22 15:30`, for messages.
+pub fn business_clock(ms: i64) -> String {
+    let local = business_time(ms);
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        local.date.month,
+        local.date.day,
+        local.minute_of_day / 60,
+        local.minute_of_day % 60
+    )
+}
+
 /// The rules in force: the newest saved version, or none at all.
 pub async fn current_rules(connection: &mut AnyConnection) -> Result<RuleSet, AppError> {
     let row = sqlx::query("SELECT rules_json FROM rule_sets ORDER BY version DESC LIMIT 1")
@@ -129,7 +141,7 @@ pub const STANDARD_LEVEL_ID: &str = "standard";
 /// What the member's level gives. Levels with their own benefits arrive with the
 /// members module; until then every member has the standard level: member prices, no
 /// extra discount, ×1 points.
-async fn member_context(
+pub(crate) async fn member_context(
     connection: &mut AnyConnection,
     member_id: &str,
 ) -> Result<MemberContext, AppError> {
@@ -154,10 +166,35 @@ fn refuse(field: &str, code: &str, message: &str) -> AppError {
     AppError::field(FieldError::new(field, code, message))
 }
 
-/// Checks the shape of the payments before anything is read.
+/// The most an amount-only sale may be: ¥1,000,000.00.
+pub const AMOUNT_ONLY_FEN_MAX: i64 = 100_000_000;
+
+/// Stands for the whole amount of an amount-only sale in the engine's cart.
+const AMOUNT_ONLY_ITEM: &str = "*amount";
+
+/// Checks the shape of the sale and its payments before anything is read.
 fn check_payments(request: &SaleRequest) -> Result<(), AppError> {
-    if request.lines.is_empty() {
-        return Err(refuse("lines", "required", "购物车为空"));
+    match request.amount_fen {
+        Some(_) if !request.lines.is_empty() => {
+            return Err(refuse("lines", "unexpected", "整单金额消费不能带商品明细"))
+        }
+        Some(amount) if amount <= 0 || amount > AMOUNT_ONLY_FEN_MAX => {
+            return Err(refuse(
+                "amount_fen",
+                "out_of_range",
+                "消费金额应大于0且不超过1,000,000元",
+            ))
+        }
+        Some(_) if request.member_id.is_none() => {
+            return Err(refuse(
+                "member_id",
+                "member_required",
+                "整单金额消费须识别会员",
+            ))
+        }
+        Some(_) => {}
+        None if request.lines.is_empty() => return Err(refuse("lines", "required", "购物车为空")),
+        None => {}
     }
     if request.payments.len() > SALE_PAYMENTS_MAX {
         return Err(refuse("payments", "too_many", "付款方式过多"));
@@ -234,12 +271,18 @@ pub async fn checkout(
         Some(id) => Some(member_context(connection, id).await?),
         None => None,
     };
-    let cart = cart(connection, &request).await?;
     let rules = current_rules(connection).await?;
     let now = now_ms();
     let local = business_time(now);
-    let quote = rules::price(&cart, member.as_ref(), &rules, local)
-        .map_err(|error| AppError::field(error.into()))?;
+    let (cart, quote) = match (request.amount_fen, &member) {
+        (Some(amount), Some(member)) => amount_only_quote(&request, amount, member, &rules, local)?,
+        _ => {
+            let cart = cart(connection, &request).await?;
+            let quote = rules::price(&cart, member.as_ref(), &rules, local)
+                .map_err(|error| AppError::field(error.into()))?;
+            (cart, quote)
+        }
+    };
     let due = quote.totals.amount_due.fen();
 
     let total: i64 = request.payments.iter().map(|p| p.amount_fen).sum();
@@ -400,18 +443,61 @@ pub async fn checkout(
         receipt_no,
         store_id: request.store_id,
         member_id: request.member_id,
-        lines: quote.lines,
+        // An amount-only sale has no goods on its receipt, only its total.
+        lines: if request.amount_fen.is_some() {
+            Vec::new()
+        } else {
+            quote.lines
+        },
         totals: quote.totals,
         payments: request.payments.clone(),
         change_fen: change,
         points_earned: earned,
         points_paid,
+        member_attached_at: None,
         balances: after,
         rules_version: rules.version,
         recorded_at: ms_to_rfc3339(now),
     };
     record_sale(connection, staff, &receipt, now, occurred_at).await?;
     Ok(receipt)
+}
+
+/// Prices an amount-only sale (会员下帐, 现金积分): the amount typed is what is due, with
+/// no discount, member price, buy-X-get-Y or 抹零, since there are no goods to apply them
+/// to; points payment and earning follow the rules like any sale.
+fn amount_only_quote(
+    request: &SaleRequest,
+    amount: i64,
+    member: &MemberContext,
+    rules: &RuleSet,
+    local: LocalDateTime,
+) -> Result<(Cart, rules::Quote), AppError> {
+    let cart = Cart {
+        store_id: request.store_id,
+        lines: vec![CartLine {
+            item_id: AMOUNT_ONLY_ITEM.to_owned(),
+            category_path: Vec::new(),
+            quantity: 1,
+            unit_price: Money(amount),
+            member_price: None,
+            earns_points: true,
+            manual_discount: None,
+        }],
+    };
+    let undiscounted = MemberContext {
+        level_discount_bp: rules::BASIS_POINTS_FULL,
+        member_prices: false,
+        ..member.clone()
+    };
+    let pricing = RuleSet {
+        buy_get_rules: Vec::new(),
+        rounding_rules: Vec::new(),
+        ..rules.clone()
+    };
+    let quote = rules::price(&cart, Some(&undiscounted), &pricing, local)
+        .map_err(|error| AppError::field(error.into()))?;
+    Ok((cart, quote))
 }
 
 /// The next receipt number of the store's business day, e.g. `S001-20261122-00042`.

@@ -50,11 +50,14 @@ async fn sale_money(
     store: &str,
     member: Option<&str>,
 ) -> Result<SaleMoney, AppError> {
-    let rows =
-        sqlx::query("SELECT debit_account_id, kind, amount FROM transfers WHERE command_id = $1")
-            .bind(sale_id)
-            .fetch_all(&mut *connection)
-            .await?;
+    // Points earned when a member was attached later were posted under their own command.
+    let rows = sqlx::query(
+        "SELECT debit_account_id, kind, amount FROM transfers WHERE command_id = $1 OR command_id = $2",
+    )
+    .bind(sale_id)
+    .bind(crate::sale_attach::command_id(sale_id))
+    .fetch_all(&mut *connection)
+    .await?;
     let mut money = SaleMoney::default();
     for row in rows {
         let debit: String = row.try_get("debit_account_id")?;

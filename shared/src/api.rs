@@ -35,6 +35,8 @@ pub mod error_code {
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
     pub const INSUFFICIENT_BALANCE: &str = "insufficient_balance";
+    /// Too many wrong card PINs: spending is locked for a while.
+    pub const PIN_LOCKED: &str = "pin_locked";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";

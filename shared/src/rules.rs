@@ -19,6 +19,7 @@
 
 mod calendar;
 mod cart;
+mod counter;
 mod data;
 mod earning;
 mod error;
@@ -33,6 +34,7 @@ mod properties;
 
 pub use calendar::{LocalDate, LocalDateTime, MonthDay, Weekday, MINUTES_PER_DAY};
 pub use cart::{Cart, CartLine, ManualDiscount, MemberContext};
+pub use counter::{CounterPolicy, ATTACH_MEMBER_DAYS_MAX, PIN_LOCK_MINUTES_MAX};
 pub use data::{
     BirthdayScope, BuyGetReward, BuyGetRule, EarnRule, ItemSet, MultiplierCondition,
     PointsMultiplier, PointsPaymentRule, PointsRounding, RoundingMode, RoundingRule, RuleHeader,

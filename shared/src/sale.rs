@@ -71,11 +71,86 @@ pub struct SaleRequest {
     pub store_id: StoreId,
     #[serde(default)]
     pub member_id: Option<MemberId>,
+    /// Itemised sale: the goods. Empty for an amount-only sale.
+    #[serde(default)]
     pub lines: Vec<SaleLineRequest>,
+    /// Amount-only sale (SALE-2) in 分, with no lines: a deduction from the member's
+    /// stored value or points (会员下帐) or money paid that earns points (现金积分).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_fen: Option<i64>,
     pub payments: Vec<Payment>,
+    /// The member's card PIN (消费密码), needed for stored value or points when the
+    /// member has one. Never stored, and left out of the command's fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
     /// When the till rang the sale up, if earlier than now (offline counter).
     #[serde(default)]
     pub occurred_at: Option<String>,
+}
+
+impl SaleRequest {
+    /// Whether the sale spends the member's stored value or points, which needs the PIN.
+    pub fn spends_member_value(&self) -> bool {
+        self.payments.iter().any(|payment| {
+            matches!(
+                payment.method,
+                PaymentMethod::StoredValue | PaymentMethod::Points
+            )
+        })
+    }
+}
+
+/// Attaches a member to a sale recorded without one (补登会员), within the days the rules
+/// allow; the member earns the sale's points then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachMemberRequest {
+    pub member_id: MemberId,
+}
+
+/// Sets or changes a member's card PIN. `old_pin` is needed unless staff with the
+/// `member.edit` permission reset it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinChange {
+    #[serde(default)]
+    pub old_pin: Option<String>,
+    pub new_pin: String,
+}
+
+/// Whether a member has a PIN and whether it is locked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinStatus {
+    pub is_set: bool,
+    /// Until when spending is locked after too many wrong PINs, if it is.
+    pub locked_until: Option<String>,
+}
+
+/// Refuses a PIN that is not six digits or is trivially guessed (one digit repeated, or a
+/// straight run like 123456), naming `field`.
+pub fn check_new_pin(field: &str, pin: &str) -> Result<(), crate::FieldError> {
+    let digits: Vec<u8> = pin.bytes().collect();
+    if digits.len() != PIN_DIGITS || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(crate::FieldError::new(
+            field,
+            "pin_format",
+            "密码须为6位数字",
+        ));
+    }
+    let steps: Vec<i16> = digits
+        .windows(2)
+        .map(|pair| i16::from(pair[1]) - i16::from(pair[0]))
+        .collect();
+    let constant_step = steps.iter().all(|step| *step == steps[0]);
+    if constant_step && steps[0].abs() <= 1 {
+        return Err(crate::FieldError::new(
+            field,
+            "pin_weak",
+            "密码过于简单，请勿用重复或连续数字",
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,6 +168,9 @@ pub struct SaleReceipt {
     pub change_fen: i64,
     pub points_earned: i64,
     pub points_paid: i64,
+    /// Set when the member was attached after the sale (补登会员).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_attached_at: Option<String>,
     /// The member's balances after the sale.
     pub balances: Option<MemberBalances>,
     pub rules_version: i64,
@@ -146,4 +224,29 @@ pub struct ReturnReceipt {
     pub points_shortfall_fen: i64,
     pub balances: Option<MemberBalances>,
     pub recorded_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_new_pin;
+
+    #[test]
+    fn pins_must_be_six_digits_and_not_trivial() {
+        assert!(check_new_pin("pin", "409172").is_ok());
+        assert!(check_new_pin("pin", "135790").is_ok());
+        for bad in ["12345", "1234567", "12a456", "１２３４５６"] {
+            assert_eq!(
+                check_new_pin("pin", bad).expect_err(bad).code,
+                "pin_format",
+                "{bad}"
+            );
+        }
+        for weak in ["000000", "888888", "123456", "654321", "012345"] {
+            assert_eq!(
+                check_new_pin("pin", weak).expect_err(weak).code,
+                "pin_weak",
+                "{weak}"
+            );
+        }
+    }
 }

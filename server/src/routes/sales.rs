@@ -6,14 +6,18 @@ use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::CommandOutcome;
+use crate::pin;
 use crate::sale;
+use crate::sale_attach;
 use crate::sale_return;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::rules::RuleSet;
-use huiyuan_shared::sale::{ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest};
+use huiyuan_shared::sale::{
+    AttachMemberRequest, ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest,
+};
 use serde_json::json;
 
 /// Records a sale. The server prices it again, checks the payments and posts every
@@ -28,6 +32,21 @@ pub async fn create(
     StaffAuth(staff, _): StaffAuth,
     ApiJson(request): ApiJson<SaleRequest>,
 ) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    // The PIN is checked, and a wrong one counted, before the sale queues for the
+    // writer; a replay of a recorded sale is answered without asking again.
+    if let Some(member) = request.member_id.filter(|_| request.spends_member_value()) {
+        if commands::find(&state.db.pool, &request.id.to_string())
+            .await?
+            .is_none()
+        {
+            pin::check_for_spending(&state, &member.to_string(), request.pin.as_deref()).await?;
+        }
+    }
+    // The PIN is no part of what the sale is: it is left out of the stored fingerprint.
+    let fingerprint = SaleRequest {
+        pin: None,
+        ..request.clone()
+    };
     let meta = CommandMeta {
         id: request.id.to_string(),
         kind: "sale",
@@ -35,7 +54,7 @@ pub async fn create(
         staff_id: Some(staff.id.to_string()),
     };
     let job_request = request.clone();
-    let (outcome, receipt) = commands::execute(&state, meta, &request, move |connection| {
+    let (outcome, receipt) = commands::execute(&state, meta, &fingerprint, move |connection| {
         Box::pin(async move { sale::checkout(connection, &staff, job_request).await })
     })
     .await?;
@@ -107,6 +126,45 @@ pub async fn create_return(
     let (outcome, receipt) = commands::execute(&state, meta, &keyed, move |connection| {
         Box::pin(async move {
             sale_return::return_goods(connection, &staff, &sale_id.to_string(), job_request).await
+        })
+    })
+    .await?;
+    let status = match outcome {
+        CommandOutcome::Created => StatusCode::CREATED,
+        CommandOutcome::Exists => StatusCode::OK,
+    };
+    Ok((status, ApiJson(receipt)))
+}
+
+/// Attaches a member to a sale recorded without one, within the days the rules allow
+/// (补登会员); the member earns the sale's points. Attaching the same member again
+/// returns the same receipt (200); another member is a 409.
+#[utoipa::path(post, path = "/api/v1/sales/{id}/member", tag = "sales", operation_id = "attach_sale_member",
+    params(("id" = String, Path, description = "sale id")), request_body = AttachMemberRequest,
+    responses((status = 201, body = SaleReceipt), (status = 200, body = SaleReceipt, description = "a replay"),
+        (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn attach_member(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    Path(sale_id): Path<String>,
+    ApiJson(request): ApiJson<AttachMemberRequest>,
+) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    let sale_id: uuid::Uuid = sale_id
+        .parse()
+        .map_err(|_| crate::error::AppError::NotFound)?;
+    // One attachment per sale: its command id is the sale's, so a second member for the
+    // same sale is a conflict and the same member again a replay.
+    let meta = CommandMeta {
+        id: sale_attach::command_id(&sale_id.to_string()),
+        kind: "sale_attach",
+        store_id: None,
+        staff_id: Some(staff.id.to_string()),
+    };
+    let job_request = request.clone();
+    let (outcome, receipt) = commands::execute(&state, meta, &request, move |connection| {
+        Box::pin(async move {
+            sale_attach::attach_member(connection, &staff, &sale_id.to_string(), &job_request).await
         })
     })
     .await?;

@@ -453,6 +453,9 @@ pub struct RuleSet {
     pub rounding_rules: Vec<RoundingRule>,
     #[serde(default)]
     pub topup_plans: Vec<TopupPlan>,
+    /// Attaching members later and card PIN lockout.
+    #[serde(default)]
+    pub counter: super::counter::CounterPolicy,
 }
 
 impl RuleSet {
@@ -504,6 +507,7 @@ impl RuleSet {
             plan.check(&field)?;
             unique(format!("{field}.id"), &plan.header.id)?;
         }
+        self.counter.check("counter")?;
         Ok(())
     }
 }

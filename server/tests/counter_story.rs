@@ -1,0 +1,485 @@
+//! The counter's other ways to sell, on SQLite and PostgreSQL: a member's card PIN guards
+//! their stored value and points and locks after wrong PINs; amount-only sales deduct
+//! from stored value (会员下帐) or earn points on cash (现金积分); a sale rung up without
+//! a member gets one attached later and earns its points then, within the days allowed.
+
+mod common;
+
+use common::{call, invariants, start, Backend, TestServer};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn counter_story_on_sqlite() {
+    let server = start(Backend::Sqlite).await.expect("sqlite");
+    counter_story(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn counter_story_on_postgres() {
+    let Some(server) = start(Backend::Postgres).await else {
+        return;
+    };
+    counter_story(&server).await;
+    server.stop().await;
+}
+
+/// A pot of tea at ¥12.50 that earns points.
+async fn stock_tea(server: &TestServer) -> String {
+    let now = huiyuan_server::db::now_ms();
+    sqlx::query(
+        "INSERT INTO items (id, code, name, unit, retail_price_fen, earns_points, created_at, updated_at) \
+         VALUES ('item-tea', 'T001', '茉莉花茶', '壶', 1250, 1, $1, $1)",
+    )
+    .bind(now)
+    .execute(&server.db.writer)
+    .await
+    .expect("item");
+    "item-tea".to_owned()
+}
+
+fn rules(attach_days: u16) -> Value {
+    json!({
+        "version": 0,
+        "earn_rules": [{ "id": "earn-base", "name": "消费积分", "enabled": true, "points_per_yuan": "1" }],
+        "points_payment_rules": [{ "id": "pay-points", "name": "积分抵现", "enabled": true,
+            "points_per_yuan": 100, "max_share_bp": 5000, "min_points": 100 }],
+        "counter": { "attach_member_days": attach_days, "pin_failures_max": 5, "pin_lock_minutes": 30 }
+    })
+}
+
+struct Counter<'a> {
+    server: &'a TestServer,
+    client: reqwest::Client,
+    cashier: String,
+    admin: String,
+    store: String,
+}
+
+impl Counter<'_> {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        call(
+            self.client
+                .post(self.server.url(path))
+                .bearer_auth(&self.cashier)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// Returns need `pos.return`, which the demo cashier lacks.
+    async fn post_as_admin(&self, path: &str, body: Value) -> (u16, Value) {
+        call(
+            self.client
+                .post(self.server.url(path))
+                .bearer_auth(&self.admin)
+                .json(&body),
+        )
+        .await
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.server.db.pool)
+            .await
+            .expect(sql)
+    }
+
+    async fn balances(&self, member: &str) -> Value {
+        let (status, page) = call(
+            self.client
+                .get(self.server.url(&format!("/api/v1/members/{member}/ledger")))
+                .bearer_auth(&self.admin),
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        page["balances"].clone()
+    }
+}
+
+fn field(body: &Value) -> (&str, &str) {
+    let entry = &body["details"]["fields"][0];
+    (
+        entry["field"].as_str().unwrap_or_default(),
+        entry["code"].as_str().unwrap_or_default(),
+    )
+}
+
+async fn counter_story(server: &TestServer) {
+    let tea = stock_tea(server).await;
+    let client = reqwest::Client::new();
+    let admin = server.token("admin", "demo1234").await;
+    let counter = Counter {
+        server,
+        cashier: server.token("cashier", "demo1234").await,
+        admin: admin.clone(),
+        store: server.store_id("S001").await,
+        client: client.clone(),
+    };
+    let store = counter.store.clone();
+    let (status, saved) = call(
+        client
+            .put(server.url("/api/v1/rules"))
+            .bearer_auth(&admin)
+            .json(&rules(7)),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["counter"]["attach_member_days"], 7);
+    let (status, bad) = call(
+        client
+            .put(server.url("/api/v1/rules"))
+            .bearer_auth(&admin)
+            .json(&rules(91)),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(field(&bad).0, "counter.attach_member_days");
+
+    let member = server.member_id("13800138000").await;
+    let (status, _) = counter
+        .post(
+            "/api/v1/topups",
+            json!({ "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": store,
+                    "amount_fen": 20_000, "tender": "cash" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    pin_story(&counter, &member, &tea).await;
+    amount_only_story(&counter, &member).await;
+    attach_story(&counter, &tea).await;
+    invariants::check(&server.db).await;
+}
+
+async fn pin_story(counter: &Counter<'_>, member: &str, tea: &str) {
+    let server = counter.server;
+    let pin_url = server.url(&format!("/api/v1/members/{member}/pin"));
+    let (status, pin) = call(counter.client.get(&pin_url).bearer_auth(&counter.cashier)).await;
+    assert_eq!(status, 200);
+    assert_eq!(pin["is_set"], false);
+
+    // Without a PIN set, stored value is spent without one.
+    let sale = |pin: Option<&str>| {
+        json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                "lines": [{ "item_id": tea, "quantity": 1 }],
+                "payments": [{ "method": "stored_value", "amount_fen": 1_250 }], "pin": pin })
+    };
+    let (status, receipt) = counter.post("/api/v1/sales", sale(None)).await;
+    assert_eq!(status, 201, "{receipt}");
+
+    // A weak PIN is refused; a cashier without `member.edit` cannot reset one, but the
+    // member can set their own.
+    for (weak, code) in [("123456", "pin_weak"), ("12345", "pin_format")] {
+        let (status, body) = call(
+            counter
+                .client
+                .put(&pin_url)
+                .bearer_auth(&counter.admin)
+                .json(&json!({ "new_pin": weak })),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(field(&body), ("new_pin", code));
+    }
+    let (status, body) = call(
+        counter
+            .client
+            .put(&pin_url)
+            .bearer_auth(&counter.cashier)
+            .json(&json!({ "new_pin": "409172" })),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let member_session = member_login(server).await;
+    let (status, body) = call(
+        counter
+            .client
+            .put(server.url("/api/v1/member/pin"))
+            .bearer_auth(&member_session)
+            .json(&json!({ "new_pin": "409172" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let stored: String = sqlx::query_scalar("SELECT pin_hash FROM members WHERE id = $1")
+        .bind(member)
+        .fetch_one(&server.db.pool)
+        .await
+        .expect("hash");
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("409172"));
+    // Changing it now needs the old PIN.
+    let (status, body) = call(
+        counter
+            .client
+            .put(server.url("/api/v1/member/pin"))
+            .bearer_auth(&member_session)
+            .json(&json!({ "new_pin": "583920" })),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(field(&body), ("old_pin", "pin_required"));
+
+    // Stored value and points now need the PIN; a cash sale does not.
+    let before = counter.balances(member).await;
+    let sales_before = counter.count("SELECT COUNT(*) FROM sales").await;
+    let (status, body) = counter.post("/api/v1/sales", sale(None)).await;
+    assert_eq!(status, 400);
+    assert_eq!(field(&body), ("pin", "pin_required"));
+    let (status, cash) = counter
+        .post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                    "lines": [{ "item_id": tea, "quantity": 1 }],
+                    "payments": [{ "method": "cash", "amount_fen": 2_000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{cash}");
+    assert_eq!(cash["change_fen"], 750);
+
+    // Four wrong PINs count down; the fifth locks spending, and then even the right PIN
+    // is refused. Nothing is written by any of them.
+    for left in (1..=4).rev() {
+        let (status, body) = counter.post("/api/v1/sales", sale(Some("111111"))).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(field(&body), ("pin", "wrong_pin"));
+        assert_eq!(body["details"]["attempts_left"], left);
+    }
+    let (status, body) = counter.post("/api/v1/sales", sale(Some("111111"))).await;
+    assert_eq!(status, 423, "{body}");
+    assert_eq!(body["code"], "pin_locked");
+    let (status, body) = counter.post("/api/v1/sales", sale(Some("409172"))).await;
+    assert_eq!(status, 423, "the right PIN waits for the lock too: {body}");
+    let (_, pin) = call(counter.client.get(&pin_url).bearer_auth(&counter.cashier)).await;
+    assert!(pin["locked_until"].is_string(), "{pin}");
+    assert_eq!(
+        counter.count("SELECT COUNT(*) FROM sales").await,
+        sales_before + 1,
+        "only the cash sale was recorded"
+    );
+    let mut after = counter.balances(member).await;
+    after["points"] = before["points"].clone();
+    assert_eq!(after, before, "no value moved for a refused PIN");
+
+    // When the lock has passed, the right PIN works and the count starts again.
+    sqlx::query("UPDATE members SET pin_locked_until = $1 WHERE id = $2")
+        .bind(huiyuan_server::db::now_ms() - 1)
+        .bind(member)
+        .execute(&server.db.writer)
+        .await
+        .expect("lock ends");
+    let request = sale(Some("409172"));
+    let (status, receipt) = counter.post("/api/v1/sales", request.clone()).await;
+    assert_eq!(status, 201, "{receipt}");
+    // The PIN is kept nowhere, and a replay is answered without it.
+    let commands: i64 = counter
+        .count("SELECT COUNT(*) FROM commands WHERE response_json LIKE '%409172%'")
+        .await;
+    assert_eq!(commands, 0);
+    let mut replay = request.clone();
+    replay["pin"] = Value::Null;
+    let (status, again) = counter.post("/api/v1/sales", replay).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["receipt_no"], receipt["receipt_no"]);
+
+    // Staff with `member.edit` reset a forgotten PIN without the old one.
+    let (status, body) = call(
+        counter
+            .client
+            .put(&pin_url)
+            .bearer_auth(&counter.admin)
+            .json(&json!({ "new_pin": "583920" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = counter.post("/api/v1/sales", sale(Some("583920"))).await;
+    assert_eq!(status, 201);
+    let audited = counter
+        .count(
+            "SELECT COUNT(*) FROM audit_log WHERE action IN ('member.pin_set', 'member.pin_reset')",
+        )
+        .await;
+    assert_eq!(audited, 2);
+}
+
+async fn member_login(server: &TestServer) -> String {
+    let (status, body) = call(
+        reqwest::Client::new()
+            .post(server.url("/api/v1/member/auth/login"))
+            .json(&json!({ "phone": "13800138000", "password": "demo1234" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().expect("token").to_owned()
+}
+
+/// 会员下帐 takes an amount from stored value with no goods; 现金积分 earns points on an
+/// amount paid in cash.
+async fn amount_only_story(counter: &Counter<'_>, member: &str) {
+    let before = counter.balances(member).await;
+    let (status, deduction) = counter
+        .post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                    "amount_fen": 3_560, "pin": "583920",
+                    "payments": [{ "method": "stored_value", "amount_fen": 3_560 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{deduction}");
+    assert_eq!(deduction["lines"], json!([]));
+    assert_eq!(deduction["totals"]["amount_due"], 3_560);
+    assert_eq!(
+        deduction["balances"]["principal_fen"]
+            .as_i64()
+            .unwrap_or_default()
+            + deduction["balances"]["bonus_fen"]
+                .as_i64()
+                .unwrap_or_default(),
+        before["principal_fen"].as_i64().unwrap_or_default()
+            + before["bonus_fen"].as_i64().unwrap_or_default()
+            - 3_560
+    );
+    assert_eq!(
+        deduction["points_earned"], 35,
+        "¥35.60 of principal earns 35"
+    );
+
+    let (status, cash_points) = counter
+        .post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                    "amount_fen": 8_800, "payments": [{ "method": "cash", "amount_fen": 10_000 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{cash_points}");
+    assert_eq!(cash_points["points_earned"], 88);
+    assert_eq!(cash_points["change_fen"], 1_200);
+
+    let sales_before = counter.count("SELECT COUNT(*) FROM sales").await;
+    for (body, expected) in [
+        (
+            json!({ "amount_fen": 100, "payments": [{ "method": "cash", "amount_fen": 100 }] }),
+            ("member_id", "member_required"),
+        ),
+        (
+            json!({ "member_id": member, "amount_fen": 0, "payments": [{ "method": "cash", "amount_fen": 100 }] }),
+            ("amount_fen", "out_of_range"),
+        ),
+        (
+            json!({ "member_id": member, "amount_fen": 100, "lines": [{ "item_id": "item-tea", "quantity": 1 }],
+                    "payments": [{ "method": "cash", "amount_fen": 100 }] }),
+            ("lines", "unexpected"),
+        ),
+        (
+            json!({ "member_id": member, "amount_fen": 100, "payments": [{ "method": "cash", "amount_fen": 100.5 }] }),
+            ("payments[0].amount_fen", "invalid_type"),
+        ),
+    ] {
+        let mut body = body;
+        body["id"] = json!(uuid::Uuid::now_v7());
+        body["store_id"] = json!(counter.store);
+        let (status, refused) = counter.post("/api/v1/sales", body).await;
+        assert_eq!(status, 400, "{refused}");
+        if expected.1 != "invalid_type" {
+            assert_eq!(field(&refused), expected, "{refused}");
+        } else {
+            assert!(refused.to_string().contains("amount_fen"), "{refused}");
+        }
+    }
+    assert_eq!(
+        counter.count("SELECT COUNT(*) FROM sales").await,
+        sales_before
+    );
+    // An amount-only sale has no goods to return.
+    let sale_id = deduction["id"].as_str().expect("id");
+    let (status, body) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{sale_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 1 }] }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+}
+
+/// A walk-in sale gets its member the next day and earns then; a second member for the
+/// same sale is a conflict; a sale past the allowed days is refused; a return reverses
+/// the points earned by attaching.
+async fn attach_story(counter: &Counter<'_>, tea: &str) {
+    let server = counter.server;
+    let member = server.member_id("13900139000").await;
+    let walk_in = |quantity: i64| {
+        json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store,
+                "lines": [{ "item_id": tea, "quantity": quantity }],
+                "payments": [{ "method": "cash", "amount_fen": 1_250 * quantity }] })
+    };
+    let (status, sale) = counter.post("/api/v1/sales", walk_in(4)).await;
+    assert_eq!(status, 201, "{sale}");
+    assert_eq!(sale["points_earned"], 0);
+    assert!(sale["member_id"].is_null());
+    let sale_id = sale["id"].as_str().expect("id").to_owned();
+    let attach_url = format!("/api/v1/sales/{sale_id}/member");
+    let before = counter.balances(&member).await["points"]
+        .as_i64()
+        .expect("points");
+
+    let (status, attached) = counter
+        .post(&attach_url, json!({ "member_id": member }))
+        .await;
+    assert_eq!(status, 201, "{attached}");
+    assert_eq!(attached["points_earned"], 50, "¥50.00 earns 50 points");
+    assert_eq!(attached["member_id"], member.as_str());
+    assert!(attached["member_attached_at"].is_string());
+    assert_eq!(attached["receipt_no"], sale["receipt_no"]);
+    assert_eq!(attached["balances"]["points"], before + 50);
+    let (status, again) = counter
+        .post(&attach_url, json!({ "member_id": member }))
+        .await;
+    assert_eq!(status, 200, "the same attachment again changes nothing");
+    assert_eq!(again["balances"]["points"], before + 50);
+    let other = server.member_id("13800138000").await;
+    let (status, body) = counter
+        .post(&attach_url, json!({ "member_id": other }))
+        .await;
+    assert_eq!(status, 409, "{body}");
+
+    // A return of half the tea takes back half the points the attachment gave.
+    let (status, returned) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{sale_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 2 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{returned}");
+    assert_eq!(returned["points_reversed"], 25);
+    assert_eq!(
+        counter.balances(&member).await["points"],
+        before + 25,
+        "the points of the returned tea are taken back"
+    );
+
+    // Past the allowed days, or for a sale that already has a member: refused.
+    let (_, old) = counter.post("/api/v1/sales", walk_in(1)).await;
+    let old_id = old["id"].as_str().expect("id");
+    sqlx::query("UPDATE sales SET recorded_at = recorded_at - $1 WHERE id = $2")
+        .bind(8_i64 * 24 * 60 * 60 * 1_000)
+        .bind(old_id)
+        .execute(&server.db.writer)
+        .await
+        .expect("age the sale");
+    let (status, body) = counter
+        .post(
+            &format!("/api/v1/sales/{old_id}/member"),
+            json!({ "member_id": member }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("sale_id", "attach_expired"));
+    let (status, body) = counter
+        .post(
+            &format!("/api/v1/sales/{}/member", uuid::Uuid::now_v7()),
+            json!({ "member_id": member }),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let points_now = counter.balances(&member).await["points"].clone();
+    assert_eq!(points_now, before + 25, "refusals wrote nothing");
+}

@@ -1,0 +1,86 @@
+//! Counter policy: how long a sale may wait for its member, and how card PINs lock.
+
+use super::error::{RuleError, RuleErrorKind};
+use serde::{Deserialize, Serialize};
+
+/// Days a sale may wait for its member at most (SALE-1 补登会员).
+pub const ATTACH_MEMBER_DAYS_MAX: u16 = 90;
+/// The longest a card may stay locked after wrong PINs: one week.
+pub const PIN_LOCK_MINUTES_MAX: u32 = 7 * 24 * 60;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct CounterPolicy {
+    /// A sale recorded without a member may have one attached within this many days;
+    /// 0 turns attaching off.
+    pub attach_member_days: u16,
+    /// Wrong PINs in a row that lock spending on the member's card.
+    pub pin_failures_max: u8,
+    /// How long spending stays locked, in minutes.
+    pub pin_lock_minutes: u32,
+}
+
+impl Default for CounterPolicy {
+    fn default() -> Self {
+        Self {
+            attach_member_days: 7,
+            pin_failures_max: 5,
+            pin_lock_minutes: 30,
+        }
+    }
+}
+
+impl CounterPolicy {
+    pub fn check(&self, field: &str) -> Result<(), RuleError> {
+        if self.attach_member_days > ATTACH_MEMBER_DAYS_MAX {
+            return Err(RuleError::new(
+                format!("{field}.attach_member_days"),
+                RuleErrorKind::AboveMaximum,
+            ));
+        }
+        if !(1..=10).contains(&self.pin_failures_max) {
+            return Err(RuleError::new(
+                format!("{field}.pin_failures_max"),
+                RuleErrorKind::OutOfRange,
+            ));
+        }
+        if !(1..=PIN_LOCK_MINUTES_MAX).contains(&self.pin_lock_minutes) {
+            return Err(RuleError::new(
+                format!("{field}.pin_lock_minutes"),
+                RuleErrorKind::OutOfRange,
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn pin_lock_ms(&self) -> i64 {
+        i64::from(self.pin_lock_minutes) * 60 * 1_000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_bounds_are_checked() {
+        assert!(CounterPolicy::default().check("counter").is_ok());
+        let too_long = CounterPolicy {
+            attach_member_days: 91,
+            ..CounterPolicy::default()
+        };
+        assert_eq!(
+            too_long.check("counter").expect_err("91 days").field,
+            "counter.attach_member_days"
+        );
+        let never_locks = CounterPolicy {
+            pin_failures_max: 0,
+            ..CounterPolicy::default()
+        };
+        assert_eq!(
+            never_locks.check("counter").expect_err("0 failures").field,
+            "counter.pin_failures_max"
+        );
+    }
+}
