@@ -264,7 +264,7 @@ pub async fn checkout(
     {
         return Err(AppError::Forbidden(Permission::PosDiscountLine));
     }
-    scope::counter_store(connection, staff, request.store_id).await?;
+    let store_code = scope::counter_store(connection, staff, request.store_id).await?;
     let occurred_at = scope::occurred_at(request.occurred_at.as_deref())?;
     let member_id = request.member_id.map(|id| id.to_string());
     let member = match &member_id {
@@ -300,9 +300,12 @@ pub async fn checkout(
     }
     let change = total - due;
 
+    // Only a payment from the member's value needs their balances before the sale.
     let balances = match &member_id {
-        Some(id) => ledger::member_balances(connection, id).await?,
-        None => Default::default(),
+        Some(id) if request.spends_member_value() => {
+            ledger::member_balances(connection, id).await?
+        }
+        _ => Default::default(),
     };
     let points_paid: i64 = request.payments.iter().filter_map(|p| p.points).sum();
     let points_value = paid_with(&request.payments, |m| m == PaymentMethod::Points);
@@ -433,7 +436,7 @@ pub async fn checkout(
     };
     ledger::post_transfers(connection, &context, &transfers).await?;
 
-    let receipt_no = next_receipt_no(connection, &store, local.date).await?;
+    let receipt_no = next_receipt_no(connection, &store, &store_code, local.date).await?;
     let after = match &member_id {
         Some(id) => Some(ledger::member_balances(connection, id).await?),
         None => None,
@@ -504,6 +507,7 @@ fn amount_only_quote(
 async fn next_receipt_no(
     connection: &mut AnyConnection,
     store_id: &str,
+    code: &str,
     day: LocalDate,
 ) -> Result<String, AppError> {
     let day = format!("{:04}{:02}{:02}", day.year, day.month, day.day);
@@ -516,11 +520,6 @@ async fn next_receipt_no(
     .fetch_one(&mut *connection)
     .await?
     .try_get("last")?;
-    let code: String = sqlx::query("SELECT code FROM stores WHERE id = $1")
-        .bind(store_id)
-        .fetch_one(&mut *connection)
-        .await?
-        .try_get("code")?;
     Ok(format!("{code}-{day}-{last:05}"))
 }
 

@@ -7,13 +7,13 @@ use huiyuan_shared::{FieldError, MemberId, StoreId};
 use sqlx::{AnyConnection, Row};
 
 /// The store a counter operation happens at: it must be a store (not HQ or a region)
-/// within the staff member's scope.
+/// within the staff member's scope. Returns the store's code, which receipt numbers use.
 pub async fn counter_store(
     connection: &mut AnyConnection,
     staff: &StaffPrincipal,
     store_id: StoreId,
-) -> Result<(), AppError> {
-    let row = sqlx::query("SELECT kind, path FROM stores WHERE id = $1")
+) -> Result<String, AppError> {
+    let row = sqlx::query("SELECT kind, path, code FROM stores WHERE id = $1")
         .bind(store_id.to_string())
         .fetch_optional(&mut *connection)
         .await?;
@@ -36,7 +36,7 @@ pub async fn counter_store(
     if !staff.covers(&path) {
         return Err(AppError::OutOfScope);
     }
-    Ok(())
+    Ok(row.try_get("code")?)
 }
 
 /// The member a request names must exist.
