@@ -90,6 +90,19 @@ async fn bulk_posting_matches_one_by_one_on_postgres() {
 
 const MINUTE_MS: i64 = 60_000;
 
+/// A transfer's id, debit, credit, asset, amount, kind, memo, store and occurred_at.
+type TransferRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
 async fn count(server: &TestServer, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&server.db.pool)
@@ -1035,7 +1048,7 @@ async fn bulk_posting_matches_one_by_one(server: &TestServer) {
         json!(1_203)
     );
     let rows = |side: &'static str| async move {
-        let rows: Vec<(String, String, String, String, i64, String, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<TransferRow> = sqlx::query_as(
             "SELECT id, debit_account_id, credit_account_id, asset, amount, kind, memo, store_id, occurred_at \
              FROM transfers WHERE command_id = $1 ORDER BY id",
         )
