@@ -2,6 +2,8 @@
 
 pub mod audit_log;
 pub mod catalogue;
+pub mod countcards;
+pub mod giftcards;
 pub mod health;
 pub mod member_auth;
 pub mod member_ledger;
@@ -144,5 +146,65 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/items/{id}",
             Access::Permission(Permission::CatalogueEdit),
             catalogue::delete_item,
+        )
+        .post(
+            "/api/v1/giftcards/batches",
+            Access::Permission(Permission::CardStock),
+            giftcards::create_batch,
+        )
+        .get(
+            "/api/v1/giftcards/batches",
+            Access::Permission(Permission::CardStock),
+            giftcards::list_batches,
+        )
+        .get(
+            "/api/v1/giftcards/batches/{id}",
+            Access::Permission(Permission::CardStock),
+            giftcards::get_batch,
+        )
+        .post(
+            "/api/v1/giftcards/loads",
+            Access::Permission(Permission::ValueTopUp),
+            giftcards::load,
+        )
+        .post(
+            "/api/v1/giftcards/enquiries",
+            Access::Permission(Permission::PosUse),
+            giftcards::enquire,
+        )
+        .get(
+            "/api/v1/giftcards/{card_no}",
+            Access::Permission(Permission::CardStock),
+            giftcards::get_card,
+        )
+        .post(
+            "/api/v1/giftcards/{card_no}/freeze",
+            Access::Permission(Permission::CardFreeze),
+            giftcards::freeze,
+        )
+        .post(
+            "/api/v1/giftcards/{card_no}/unfreeze",
+            Access::Permission(Permission::CardFreeze),
+            giftcards::unfreeze,
+        )
+        .post(
+            "/api/v1/countcards",
+            Access::Permission(Permission::ValueTopUp),
+            countcards::sell,
+        )
+        .get(
+            "/api/v1/countcards/{id}",
+            Access::Permission(Permission::MemberView),
+            countcards::get,
+        )
+        .post(
+            "/api/v1/countcards/{id}/uses",
+            Access::Permission(Permission::SaleCreate),
+            countcards::use_visits,
+        )
+        .get(
+            "/api/v1/members/{id}/countcards",
+            Access::Permission(Permission::MemberView),
+            countcards::for_member,
         )
 }

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod catalogue;
 pub mod check_digit;
+pub mod countcard;
+pub mod giftcard;
 pub mod ids;
 pub mod money;
 pub mod permission;

@@ -111,4 +111,45 @@ impl AccountKey {
     pub fn store_points_funding(store_id: &str) -> Self {
         Self::store(store_id, "points_funding", Asset::Cny)
     }
+
+    /// The money on an anonymous gift card, owned by whoever holds the card and its PIN.
+    pub fn giftcard(card_no: &str) -> Self {
+        Self {
+            owner_kind: "giftcard",
+            owner_id: card_no.to_owned(),
+            code: "principal",
+            asset: Asset::Cny,
+        }
+    }
+
+    /// Value a node put on gift cards before anyone paid for them (cards printed with a
+    /// face value for sale later): what the node is owed for its unsold cards.
+    pub fn store_giftcard_issued(store_id: &str) -> Self {
+        Self::store(store_id, "giftcard_issued", Asset::Cny)
+    }
+
+    /// The visits left on a count card.
+    pub fn countcard_visits(count_card_id: &str) -> Self {
+        Self {
+            owner_kind: "countcard",
+            owner_id: count_card_id.to_owned(),
+            code: "visits",
+            asset: Asset::Visits,
+        }
+    }
+
+    /// Money taken for count cards, owed as services until the visits are used.
+    pub fn store_countcard_sold(store_id: &str) -> Self {
+        Self::store(store_id, "countcard_sold", Asset::Cny)
+    }
+
+    /// Visits the store sold on count cards (the counterpart of the cards' visits).
+    pub fn store_visits_issued(store_id: &str) -> Self {
+        Self::store(store_id, "visits_issued", Asset::Visits)
+    }
+
+    /// Visits used at the store.
+    pub fn store_visits_used(store_id: &str) -> Self {
+        Self::store(store_id, "visits_used", Asset::Visits)
+    }
 }
