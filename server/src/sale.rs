@@ -7,6 +7,7 @@ use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
 use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
+use crate::giftcard;
 use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
 use crate::scope;
 use huiyuan_shared::rules::{
@@ -218,6 +219,28 @@ fn check_payments(request: &SaleRequest) -> Result<(), AppError> {
                 "储值或积分付款须先识别会员",
             ));
         }
+        let is_card = payment.method == PaymentMethod::GiftCard;
+        if is_card && payment.card_no.as_deref().is_none_or(str::is_empty) {
+            return Err(refuse(
+                &format!("payments[{index}].card_no"),
+                "required",
+                "请输入礼品卡号",
+            ));
+        }
+        if is_card && payment.pin.as_deref().is_none_or(str::is_empty) {
+            return Err(refuse(
+                &format!("payments[{index}].pin"),
+                "required",
+                "请输入礼品卡密码",
+            ));
+        }
+        if !is_card && (payment.card_no.is_some() || payment.pin.is_some()) {
+            return Err(refuse(
+                &format!("payments[{index}].card_no"),
+                "unexpected",
+                "只有礼品卡付款可填卡号和密码",
+            ));
+        }
         match (payment.method, payment.points) {
             (PaymentMethod::Points, Some(points)) if points > 0 => {}
             (PaymentMethod::Points, _) => {
@@ -337,11 +360,25 @@ pub async fn checkout(
     } else {
         (0, 0)
     };
+    let store = request.store_id.to_string();
+    // Gift cards are checked (state, PIN, balance) and their transfers made here, inside
+    // the sale's transaction; a wrong PIN is counted by the caller once it has ended.
+    let mut card_transfers = Vec::new();
+    for payment in &request.payments {
+        if let (PaymentMethod::GiftCard, Some(card_no), Some(pin)) =
+            (payment.method, &payment.card_no, &payment.pin)
+        {
+            let spend =
+                giftcard::spend(connection, card_no, pin, payment.amount_fen, &store, now).await?;
+            card_transfers.extend(spend.transfers);
+        }
+    }
+    let gift_card = paid_with(&request.payments, |m| m == PaymentMethod::GiftCard);
     let paid = PaidBreakdown {
         points: Money(points_value),
         stored_value_bonus: Money(bonus_part),
-        gift_card: Money::ZERO,
-        other: Money(due - points_value - bonus_part),
+        gift_card: Money(gift_card),
+        other: Money(due - points_value - bonus_part - gift_card),
     };
     let earned = match &member {
         Some(context) => {
@@ -352,8 +389,7 @@ pub async fn checkout(
         None => 0,
     };
 
-    let store = request.store_id.to_string();
-    let mut transfers = Vec::new();
+    let mut transfers = card_transfers;
     let mut push = |debit, credit, amount: i64, kind, expire| {
         if amount > 0 {
             transfers.push(NewTransfer {
@@ -387,7 +423,7 @@ pub async fn checkout(
                 TransferKind::Payment,
                 None,
             ),
-            PaymentMethod::StoredValue | PaymentMethod::Points => {}
+            PaymentMethod::StoredValue | PaymentMethod::Points | PaymentMethod::GiftCard => {}
         }
     }
     if let Some(member) = &member_id {
@@ -453,7 +489,7 @@ pub async fn checkout(
             quote.lines
         },
         totals: quote.totals,
-        payments: request.payments.clone(),
+        payments: request.without_pins().payments,
         change_fen: change,
         points_earned: earned,
         points_paid,

@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
 use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
+use crate::giftcard;
 use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
 use crate::sale::current_rules;
 use crate::scope;
@@ -36,10 +37,31 @@ const METHODS: [&str; 7] = [
     "points",
 ];
 
+/// Gift-card payments are refunded to each card: their key is `gift_card:<card no>`.
+const GIFT_CARD_PREFIX: &str = "gift_card:";
+
+/// The refund methods of a sale: the fixed ones, then a key per gift card it took, and
+/// points last (they are never kept back from).
+fn methods_of(money: &SaleMoney) -> Vec<String> {
+    let mut methods: Vec<String> = METHODS[..METHODS.len() - 1]
+        .iter()
+        .map(|method| (*method).to_owned())
+        .collect();
+    methods.extend(
+        money
+            .paid
+            .keys()
+            .filter(|key| key.starts_with(GIFT_CARD_PREFIX))
+            .cloned(),
+    );
+    methods.push("points".to_owned());
+    methods
+}
+
 /// What the sale took through each payment, and the points it moved, from its transfers.
 #[derive(Debug, Default)]
 struct SaleMoney {
-    paid: BTreeMap<&'static str, i64>,
+    paid: BTreeMap<String, i64>,
     points_paid: i64,
     points_earned: i64,
 }
@@ -74,7 +96,9 @@ async fn sale_money(
             })
             .or_else(|| {
                 member.and_then(|m| (debit == AccountKey::member_bonus(m).id()).then_some("bonus"))
-            });
+            })
+            .map(str::to_owned)
+            .or_else(|| gift_card_of(&debit).map(|card_no| format!("{GIFT_CARD_PREFIX}{card_no}")));
         match (kind.as_str(), method) {
             ("payment" | "spend", Some(method)) => *money.paid.entry(method).or_default() += amount,
             ("redeem", _) => money.points_paid += amount,
@@ -83,6 +107,13 @@ async fn sale_money(
         }
     }
     Ok(money)
+}
+
+/// The card number of a gift card's account id (`giftcard:<no>:principal`).
+fn gift_card_of(account_id: &str) -> Option<&str> {
+    let rest = account_id.strip_prefix("giftcard:")?;
+    let (card_no, _) = rest.split_once(':')?;
+    (AccountKey::giftcard(card_no).id() == account_id).then_some(card_no)
 }
 
 /// What earlier returns of the sale already gave back.
@@ -121,8 +152,11 @@ async fn returned_so_far(
         let receipt: ReturnReceipt =
             serde_json::from_str(&text).map_err(|error| AppError::Internal(error.into()))?;
         for refund in receipt.refunds {
-            *returned.refunded.entry(refund.method.clone()).or_default() +=
-                refund.amount_fen + refund.kept_fen;
+            let key = match &refund.card_no {
+                Some(card_no) => format!("{GIFT_CARD_PREFIX}{card_no}"),
+                None => refund.method.clone(),
+            };
+            *returned.refunded.entry(key).or_default() += refund.amount_fen + refund.kept_fen;
             returned.points_back += refund.points;
         }
         returned.points_reversed += receipt.points_reversed;
@@ -205,13 +239,14 @@ pub async fn return_goods(
     errors.into_result()?;
 
     let money = sale_money(connection, sale_id, &store, member.as_deref()).await?;
-    let remaining: Vec<(&str, i64)> = METHODS
+    let methods = methods_of(&money);
+    let remaining: Vec<(&str, i64)> = methods
         .iter()
         .map(|method| {
             let paid = money.paid.get(method).copied().unwrap_or(0);
             (
-                *method,
-                paid - returned.refunded.get(*method).copied().unwrap_or(0),
+                method.as_str(),
+                paid - returned.refunded.get(method).copied().unwrap_or(0),
             )
         })
         .collect();
@@ -243,7 +278,7 @@ pub async fn return_goods(
         .find(|(m, _)| *m == "points")
         .map_or(0, |(_, a)| *a);
     let points_paid_left = money.points_paid - returned.points_back;
-    let points_index = METHODS.len() - 1;
+    let points_index = methods.len() - 1;
     let points_back = share(
         points_paid_left,
         split[points_index].fen(),
@@ -267,15 +302,23 @@ pub async fn return_goods(
         }
         _ => (0, 0),
     };
-    let mut refunds: Vec<Refund> = METHODS
+    let mut refunds: Vec<Refund> = methods
         .iter()
         .zip(&split)
         .filter(|(_, amount)| amount.fen() > 0)
-        .map(|(method, amount)| Refund {
-            method: (*method).to_owned(),
-            amount_fen: amount.fen(),
-            points: if *method == "points" { points_back } else { 0 },
-            kept_fen: 0,
+        .map(|(method, amount)| {
+            let card_no = method.strip_prefix(GIFT_CARD_PREFIX).map(str::to_owned);
+            Refund {
+                method: if card_no.is_some() {
+                    "gift_card".to_owned()
+                } else {
+                    method.clone()
+                },
+                card_no,
+                amount_fen: amount.fen(),
+                points: if method == "points" { points_back } else { 0 },
+                kept_fen: 0,
+            }
         })
         .collect();
     let mut to_keep = shortfall_fen;
@@ -347,6 +390,20 @@ pub async fn return_goods(
             reversed,
             None,
         );
+    }
+    // Gift-card payments go back onto their cards (no PIN needed to give value back).
+    for refund in &refunds {
+        if let Some(card_no) = &refund.card_no {
+            transfers.extend(
+                giftcard::give_back(connection, card_no, refund.amount_fen, &store, now)
+                    .await?
+                    .into_iter()
+                    .map(|transfer| NewTransfer {
+                        memo: Some(format!("退货 {}", sale.receipt_no)),
+                        ..transfer
+                    }),
+            );
+        }
     }
     let context = PostingContext {
         command_id: request.id.to_string(),

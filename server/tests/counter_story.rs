@@ -1,7 +1,8 @@
 //! The counter's other ways to sell, on SQLite and PostgreSQL: a member's card PIN guards
 //! their stored value and points and locks after wrong PINs; amount-only sales deduct
 //! from stored value (会员下帐) or earn points on cash (现金积分); a sale rung up without
-//! a member gets one attached later and earns its points then, within the days allowed.
+//! a member gets one attached later and earns its points then, within the days allowed;
+//! gift cards pay at the counter by number and PIN and take their value back on a return.
 
 mod common;
 
@@ -149,6 +150,7 @@ async fn counter_story(server: &TestServer) {
     pin_story(&counter, &member, &tea).await;
     amount_only_story(&counter, &member).await;
     attach_story(&counter, &tea).await;
+    gift_card_story(&counter, &tea).await;
     invariants::check(&server.db).await;
 }
 
@@ -482,4 +484,95 @@ async fn attach_story(counter: &Counter<'_>, tea: &str) {
     assert_eq!(status, 404, "{body}");
     let points_now = counter.balances(&member).await["points"].clone();
     assert_eq!(points_now, before + 25, "refusals wrote nothing");
+}
+
+/// A ¥100 gift card pays for tea with a cash top-up of the rest; a wrong PIN at the till
+/// is counted on the card; a return puts the card's share back on the card.
+async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
+    let server = counter.server;
+    let hq = server.store_id("HQ").await;
+    let (status, created) = counter
+        .post_as_admin(
+            "/api/v1/giftcards/batches",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": hq, "count": 1, "face_value_fen": 10_000 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let card_no = created["cards"][0]["card_no"]
+        .as_str()
+        .expect("card")
+        .to_owned();
+    let pin = created["cards"][0]["pin"].as_str().expect("pin").to_owned();
+    let wrong = if pin == "000000" { "000001" } else { "000000" };
+    let card_balance = || async {
+        sqlx::query_scalar::<_, i64>("SELECT balance FROM accounts WHERE id = $1")
+            .bind(format!("giftcard:{card_no}:principal"))
+            .fetch_one(&server.db.pool)
+            .await
+            .expect("card account")
+    };
+    let sale = |pin: &str, card_fen: i64| {
+        json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store,
+                "lines": [{ "item_id": tea, "quantity": 10 }],
+                "payments": [{ "method": "gift_card", "amount_fen": card_fen, "card_no": card_no, "pin": pin },
+                             { "method": "cash", "amount_fen": 12_500 - card_fen }] })
+    };
+
+    let (status, body) = counter.post("/api/v1/sales", sale(wrong, 10_000)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "wrong_pin");
+    let failures: i64 = sqlx::query_scalar("SELECT failed_pins FROM giftcards WHERE card_no = $1")
+        .bind(&card_no)
+        .fetch_one(&server.db.pool)
+        .await
+        .expect("card");
+    assert_eq!(
+        failures, 1,
+        "the wrong PIN was counted though the sale was refused"
+    );
+    assert_eq!(card_balance().await, 10_000);
+    let (status, body) = counter.post("/api/v1/sales", sale(&pin, 10_001)).await;
+    assert!(status == 400 || status == 422, "{status} {body}");
+    assert_eq!(card_balance().await, 10_000, "an over-spend takes nothing");
+
+    let (status, receipt) = counter.post("/api/v1/sales", sale(&pin, 10_000)).await;
+    assert_eq!(status, 201, "{receipt}");
+    assert_eq!(card_balance().await, 0);
+    assert!(
+        !receipt.to_string().contains(&pin),
+        "the PIN is not sent back"
+    );
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE receipt_json LIKE $1")
+        .bind(format!("%{pin}%"))
+        .fetch_one(&server.db.pool)
+        .await
+        .expect("sales");
+    assert_eq!(kept, 0, "the PIN is not stored with the sale");
+
+    // Returning 5 of the 10 teas gives back half of each payment: ¥50 onto the card.
+    let sale_id = receipt["id"].as_str().expect("id");
+    let (status, returned) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{sale_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 5 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{returned}");
+    let refunds = returned["refunds"].as_array().expect("refunds");
+    let to_card = refunds
+        .iter()
+        .find(|refund| refund["method"] == "gift_card")
+        .expect("a gift card refund");
+    assert_eq!(to_card["card_no"], card_no.as_str());
+    assert_eq!(to_card["amount_fen"], 5_000);
+    assert_eq!(card_balance().await, 5_000);
+    // The rest comes back in full, exactly what the card paid.
+    let (status, _) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{sale_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 5 }] }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(card_balance().await, 10_000);
 }

@@ -36,6 +36,8 @@ pub enum PaymentMethod {
     StoredValue,
     /// Points as payment (积分抵扣): `points` points worth `amount_fen`.
     Points,
+    /// An anonymous gift card (礼品卡), by `card_no` and its `pin`.
+    GiftCard,
 }
 
 impl PaymentMethod {
@@ -47,6 +49,7 @@ impl PaymentMethod {
             PaymentMethod::Alipay => "alipay",
             PaymentMethod::StoredValue => "stored_value",
             PaymentMethod::Points => "points",
+            PaymentMethod::GiftCard => "gift_card",
         }
     }
 }
@@ -60,6 +63,12 @@ pub struct Payment {
     /// For `points`: how many points are spent.
     #[serde(default)]
     pub points: Option<i64>,
+    /// For `gift_card`: the card's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_no: Option<String>,
+    /// For `gift_card`: the card's PIN. Never stored or sent back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
 }
 
 /// A sale. `id` is made by the till before the first attempt, so a retry after a lost
@@ -89,6 +98,16 @@ pub struct SaleRequest {
 }
 
 impl SaleRequest {
+    /// The sale without its PINs: what is fingerprinted and kept.
+    pub fn without_pins(&self) -> SaleRequest {
+        let mut copy = self.clone();
+        copy.pin = None;
+        for payment in &mut copy.payments {
+            payment.pin = None;
+        }
+        copy
+    }
+
     /// Whether the sale spends the member's stored value or points, which needs the PIN.
     pub fn spends_member_value(&self) -> bool {
         self.payments.iter().any(|payment| {
@@ -197,8 +216,12 @@ pub struct ReturnRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refund {
-    /// `cash`, `bank_card`, `wechat`, `alipay`, `principal`, `bonus` or `points`.
+    /// `cash`, `bank_card`, `wechat`, `alipay`, `principal`, `bonus`, `gift_card` or
+    /// `points`.
     pub method: String,
+    /// For `gift_card`: the card the money went back to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_no: Option<String>,
     pub amount_fen: i64,
     /// For `points`: the points given back.
     pub points: i64,

@@ -4,6 +4,7 @@ use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::error::AppResult;
 use crate::extract::ApiJson;
+use crate::giftcard;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::CommandOutcome;
 use crate::pin;
@@ -26,7 +27,7 @@ use serde_json::json;
 #[utoipa::path(post, path = "/api/v1/sales", tag = "sales", operation_id = "create_sale", request_body = SaleRequest,
     responses((status = 201, body = SaleReceipt), (status = 200, body = SaleReceipt, description = "a replay"),
         (status = 400, body = ApiError), (status = 401, body = ApiError), (status = 403, body = ApiError),
-        (status = 409, body = ApiError), (status = 422, body = ApiError)))]
+        (status = 409, body = ApiError), (status = 422, body = ApiError), (status = 423, body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
     StaffAuth(staff, _): StaffAuth,
@@ -42,10 +43,11 @@ pub async fn create(
             pin::check_for_spending(&state, &member.to_string(), request.pin.as_deref()).await?;
         }
     }
-    // The PIN is no part of what the sale is: it is left out of the stored fingerprint.
-    let fingerprint = SaleRequest {
-        pin: None,
-        ..request.clone()
+    // PINs are no part of what the sale is: they are left out of the stored fingerprint.
+    let fingerprint = request.without_pins();
+    let actor = Actor::Staff {
+        id: staff.id.to_string(),
+        name: staff.username.clone(),
     };
     let meta = CommandMeta {
         id: request.id.to_string(),
@@ -54,10 +56,15 @@ pub async fn create(
         staff_id: Some(staff.id.to_string()),
     };
     let job_request = request.clone();
-    let (outcome, receipt) = commands::execute(&state, meta, &fingerprint, move |connection| {
+    let executed = commands::execute(&state, meta, &fingerprint, move |connection| {
         Box::pin(async move { sale::checkout(connection, &staff, job_request).await })
     })
-    .await?;
+    .await;
+    let (outcome, receipt) = match executed {
+        Ok(done) => done,
+        // A wrong gift-card PIN is counted after the refused sale has rolled back.
+        Err(error) => return Err(giftcard::count_pin_failure(&state, error, &actor).await),
+    };
     let status = match outcome {
         CommandOutcome::Created => StatusCode::CREATED,
         CommandOutcome::Exists => StatusCode::OK,
