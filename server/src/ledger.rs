@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod commands;
+pub mod expiry;
 pub mod lots;
 pub mod post;
 pub mod writer;

@@ -35,6 +35,7 @@ use utoipa::OpenApi;
         routes::member_ledger::list,
         routes::sales::get_rules,
         routes::sales::put_rules,
+        routes::points_adjustments::create,
     ),
     components(schemas(huiyuan_shared::FieldError, huiyuan_shared::ValidationErrors)),
     modifiers(&SecuritySchemes),

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod health;
 pub mod member_auth;
 pub mod member_ledger;
+pub mod points_adjustments;
 pub mod sales;
 pub mod staff;
 pub mod staff_auth;
@@ -127,5 +128,10 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/items/{id}",
             Access::Permission(Permission::CatalogueEdit),
             catalogue::delete_item,
+        )
+        .post(
+            "/api/v1/points/adjustments",
+            Access::Permission(Permission::PointsAdjust),
+            points_adjustments::create,
         )
 }

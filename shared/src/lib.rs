@@ -9,6 +9,7 @@ pub mod check_digit;
 pub mod ids;
 pub mod money;
 pub mod permission;
+pub mod points;
 pub mod rules;
 pub mod sale;
 pub mod validate;

@@ -4,6 +4,7 @@
 
 use super::calendar::{LocalDate, MonthDay, Weekday, MINUTES_PER_DAY};
 use super::error::{check_entries, check_id, RuleError, RuleErrorKind};
+use super::expiry::PointsExpiry;
 use super::topup::TopupPlan;
 use super::{
     BASIS_POINTS_FULL, EARN_POINTS_PER_YUAN_MAX, LINE_QUANTITY_MAX, MULTIPLIER_FACTOR_MAX,
@@ -453,6 +454,9 @@ pub struct RuleSet {
     pub rounding_rules: Vec<RoundingRule>,
     #[serde(default)]
     pub topup_plans: Vec<TopupPlan>,
+    /// When earned points lapse (PTS-2); none keeps them for the server's default life.
+    #[serde(default)]
+    pub points_expiry: Option<PointsExpiry>,
 }
 
 impl RuleSet {
@@ -504,7 +508,18 @@ impl RuleSet {
             plan.check(&field)?;
             unique(format!("{field}.id"), &plan.header.id)?;
         }
+        if let Some(expiry) = &self.points_expiry {
+            expiry.check("points_expiry")?;
+        }
         Ok(())
+    }
+
+    /// The instant points earned on the business date `earned_on` lapse under the policy,
+    /// or none when the rules set no policy. `utc_offset_ms` is the business time zone's
+    /// offset from UTC.
+    pub fn points_lapse_at_ms(&self, earned_on: LocalDate, utc_offset_ms: i64) -> Option<i64> {
+        self.points_expiry
+            .map(|policy| policy.lapses_at_ms(earned_on, utc_offset_ms))
     }
 }
 

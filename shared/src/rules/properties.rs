@@ -273,7 +273,7 @@ fn rule_set() -> impl Strategy<Value = RuleSet> {
                     buy_get_rules,
                     points_payment_rules,
                     rounding_rules,
-                    topup_plans: Vec::new(),
+                    ..RuleSet::default()
                 };
                 number_ids(&mut rules, "r");
                 rules
