@@ -236,10 +236,13 @@ async fn crash_story(url: &str) {
     let cashier = login(&client, &server, "cashier").await;
     for member in &members {
         let (status, topup) = common::call(
-            client.post(server.url("/api/v1/topups")).bearer_auth(&cashier).json(&json!({
-                "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": store,
-                "amount_fen": 5_000_000, "tender": "cash"
-            })),
+            client
+                .post(server.url("/api/v1/topups"))
+                .bearer_auth(&cashier)
+                .json(&json!({
+                    "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": store,
+                    "amount_fen": 5_000_000, "tender": "cash"
+                })),
         )
         .await;
         assert_eq!(status, 201, "{topup}");
@@ -250,9 +253,14 @@ async fn crash_story(url: &str) {
     let tills: Vec<_> = members
         .iter()
         .map(|member| {
-            let (client, stream, url) = (client.clone(), stream.clone(), server.url("/api/v1/sales"));
-            let (cashier, store, member, item) =
-                (cashier.clone(), store.clone(), member.clone(), item_id.clone());
+            let (client, stream, url) =
+                (client.clone(), stream.clone(), server.url("/api/v1/sales"));
+            let (cashier, store, member, item) = (
+                cashier.clone(),
+                store.clone(),
+                member.clone(),
+                item_id.clone(),
+            );
             tokio::spawn(async move {
                 for round in 0..100_000i64 {
                     let quantity = 1 + round % 3;
@@ -268,7 +276,12 @@ async fn crash_story(url: &str) {
                         .expect("stream")
                         .attempted
                         .push((id, body.clone()));
-                    let answer = client.post(&url).bearer_auth(&cashier).json(&body).send().await;
+                    let answer = client
+                        .post(&url)
+                        .bearer_auth(&cashier)
+                        .json(&body)
+                        .send()
+                        .await;
                     let Ok(response) = answer else { break };
                     let status = response.status().as_u16();
                     let Ok(receipt) = response.json::<Value>().await else {
@@ -335,7 +348,10 @@ async fn crash_story(url: &str) {
         .fetch_all(&db.pool)
         .await
         .expect("sales");
-    assert!(recorded.iter().all(|id| sent.contains(id)), "a sale nobody sent");
+    assert!(
+        recorded.iter().all(|id| sent.contains(id)),
+        "a sale nobody sent"
+    );
     let survived = recorded.len();
 
     // Every till sends every sale again, acknowledged or not: the acknowledged answer the
@@ -369,6 +385,12 @@ async fn crash_story(url: &str) {
         survived + created,
         attempted.len(),
         "a sale the server had was carried out again"
+    );
+    eprintln!(
+        "{}: {} sales sent, {} acknowledged before the kill, {survived} survived it, {created} carried out on the second try",
+        url.split(':').next().unwrap_or_default(),
+        attempted.len(),
+        acked.len()
     );
     let sales: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales")
         .fetch_one(&db.pool)
@@ -414,19 +436,26 @@ async fn crash_story(url: &str) {
     .await
     .expect("points held");
     assert!(held > 0);
-    let printed = huiyuan(url, &["points", "expire", "--as-of", "2100-01-01T00:00:00+08:00"]).await;
+    let printed = huiyuan(
+        url,
+        &["points", "expire", "--as-of", "2100-01-01T00:00:00+08:00"],
+    )
+    .await;
     assert!(
         printed.contains(&format!(", {held} points")),
         "{printed} (members held {held})"
     );
-    let printed = huiyuan(url, &["points", "expire", "--as-of", "2100-01-01T00:00:00+08:00"]).await;
-    assert!(printed.contains(": 0 lots, 0 points"), "{printed}");
-    let left: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots",
+    let printed = huiyuan(
+        url,
+        &["points", "expire", "--as-of", "2100-01-01T00:00:00+08:00"],
     )
-    .fetch_one(&db.pool)
-    .await
-    .expect("lots");
+    .await;
+    assert!(printed.contains(": 0 lots, 0 points"), "{printed}");
+    let left: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots")
+            .fetch_one(&db.pool)
+            .await
+            .expect("lots");
     assert_eq!(left, 0);
     invariants::check(&db).await;
     db.close().await;

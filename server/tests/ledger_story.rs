@@ -6,9 +6,9 @@
 mod common;
 
 use common::{call, invariants, start, Backend, TestServer};
+use huiyuan_server::db::{ms_to_rfc3339, now_ms};
 use huiyuan_server::error::AppError;
 use huiyuan_server::ledger::commands::{self, CommandMeta};
-use huiyuan_server::db::{ms_to_rfc3339, now_ms};
 use huiyuan_server::ledger::{
     self, expiry, AccountKey, CommandOutcome, NewTransfer, PostingContext, TransferKind,
 };
@@ -406,7 +406,8 @@ async fn adjust_and_check(
     }
     assert_eq!((status, points), (201, Some(wanted)), "{op:?}: {answer}");
     if wanted > 0 {
-        let lapse = |at: i64| MONTH_POLICY.lapses_at_ms(business_time(at).date, BUSINESS_UTC_OFFSET_MS);
+        let lapse =
+            |at: i64| MONTH_POLICY.lapses_at_ms(business_time(at).date, BUSINESS_UTC_OFFSET_MS);
         let expires_at = [lapse(before), lapse(after)]
             .into_iter()
             .find(|at| answer["expires_at"] == json!(ms_to_rfc3339(*at)))
@@ -421,7 +422,12 @@ async fn adjust_and_check(
 
 /// Runs expiry as of `as_of` twice at once and once more, and checks what lapsed and
 /// what every member holds against the models.
-async fn expire_and_check(server: &TestServer, as_of: i64, members: &[String], models: &mut [Model]) {
+async fn expire_and_check(
+    server: &TestServer,
+    as_of: i64,
+    members: &[String],
+    models: &mut [Model],
+) {
     let state = &server.state;
     let (one, two) = tokio::join!(
         expiry::expire_due(&state.db, &state.writer, as_of),
@@ -431,7 +437,9 @@ async fn expire_and_check(server: &TestServer, as_of: i64, members: &[String], m
     let expected = models
         .iter_mut()
         .map(|model| model.expire(as_of))
-        .fold((0, 0), |total, lapsed| (total.0 + lapsed.0, total.1 + lapsed.1));
+        .fold((0, 0), |total, lapsed| {
+            (total.0 + lapsed.0, total.1 + lapsed.1)
+        });
     assert_eq!(
         (one.lots + two.lots, one.points + two.points),
         expected,
@@ -520,11 +528,7 @@ async fn random_sequence(server: &TestServer, ops: &[Op]) {
                             CommandOutcome::Exists,
                             "a replay is not carried out again"
                         );
-                        assert_eq!(
-                            json!(balances),
-                            first,
-                            "a replay returns the first answer"
-                        );
+                        assert_eq!(json!(balances), first, "a replay returns the first answer");
                     }
                     // A refused command left nothing behind; its replay is judged afresh.
                     (None, Ok((CommandOutcome::Created, balances))) => {

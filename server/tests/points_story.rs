@@ -121,23 +121,42 @@ async fn adjustment_story(server: &TestServer) {
     unreferenced["reference"] = json!("  ");
     let mut future = adjustment(&member, &store, "supplement", 10, "忘带卡");
     future["reference"] = json!("S001-1");
-    future["occurred_at"] = json!(huiyuan_server::db::ms_to_rfc3339(
-        now_ms() + 86_400_000
-    ));
+    future["occurred_at"] = json!(huiyuan_server::db::ms_to_rfc3339(now_ms() + 86_400_000));
     for (body, field) in [
-        (adjustment(&member, &store, "adjust", 0, "错账更正"), "points"),
-        (adjustment(&member, &store, "supplement", -5, "错账更正"), "points"),
+        (
+            adjustment(&member, &store, "adjust", 0, "错账更正"),
+            "points",
+        ),
+        (
+            adjustment(&member, &store, "supplement", -5, "错账更正"),
+            "points",
+        ),
         (adjustment(&member, &store, "adjust", 10, " 错 "), "reason"),
-        (adjustment(&member, &store, "adjust", 10, &"长".repeat(201)), "reason"),
+        (
+            adjustment(&member, &store, "adjust", 10, &"长".repeat(201)),
+            "reason",
+        ),
         (unreferenced, "reference"),
         (future, "occurred_at"),
         (
-            adjustment(&uuid::Uuid::now_v7().to_string(), &store, "adjust", 10, "错账更正"),
+            adjustment(
+                &uuid::Uuid::now_v7().to_string(),
+                &store,
+                "adjust",
+                10,
+                "错账更正",
+            ),
             "member_id",
         ),
-        (adjustment(&member, &region, "adjust", 10, "错账更正"), "store_id"),
+        (
+            adjustment(&member, &region, "adjust", 10, "错账更正"),
+            "store_id",
+        ),
         // More than the member holds can never be taken away.
-        (adjustment(&member, &store, "adjust", -621, "错账更正"), "points"),
+        (
+            adjustment(&member, &store, "adjust", -621, "错账更正"),
+            "points",
+        ),
     ] {
         let (status, refused) = call(adjust(&manager, &body)).await;
         assert_eq!(status, 400, "{body}: {refused}");
@@ -188,9 +207,7 @@ async fn adjustment_story(server: &TestServer) {
     // The member's history shows each movement with its kind and reason.
     let (status, page) = call(
         client
-            .get(server.url(&format!(
-                "/api/v1/members/{member}/ledger?account=points"
-            )))
+            .get(server.url(&format!("/api/v1/members/{member}/ledger?account=points")))
             .bearer_auth(&manager),
     )
     .await;
@@ -346,7 +363,11 @@ async fn expiry_story(server: &TestServer) {
             .json(body)
     };
     let (status, body) = call(adjust(&adjustment(
-        &member, &store, "adjust", 1_000, "会员日赠送",
+        &member,
+        &store,
+        "adjust",
+        1_000,
+        "会员日赠送",
     )))
     .await;
     assert_eq!(status, 201, "{body}");
@@ -434,9 +455,7 @@ async fn expiry_story(server: &TestServer) {
 
     let (status, page) = call(
         client
-            .get(server.url(&format!(
-                "/api/v1/members/{member}/ledger?account=points"
-            )))
+            .get(server.url(&format!("/api/v1/members/{member}/ledger?account=points")))
             .bearer_auth(&manager),
     )
     .await;

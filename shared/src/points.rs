@@ -121,14 +121,16 @@ impl PointsAdjustmentRequest {
     pub fn check(&self) -> Result<CheckedAdjustment, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         match self.kind {
-            AdjustmentKind::Adjust if self.points == 0 => errors.fields.push(FieldError::new(
-                "points",
-                "zero",
-                "调整积分不能为0",
-            )),
-            AdjustmentKind::Supplement if self.points <= 0 => errors.fields.push(
-                FieldError::new("points", "not_positive", "补记积分须大于0"),
-            ),
+            AdjustmentKind::Adjust if self.points == 0 => {
+                errors
+                    .fields
+                    .push(FieldError::new("points", "zero", "调整积分不能为0"))
+            }
+            AdjustmentKind::Supplement if self.points <= 0 => {
+                errors
+                    .fields
+                    .push(FieldError::new("points", "not_positive", "补记积分须大于0"))
+            }
             _ if self.points.abs() > POINTS_ADJUSTMENT_MAX => errors.fields.push(FieldError::new(
                 "points",
                 "out_of_range",
@@ -150,14 +152,10 @@ impl PointsAdjustmentRequest {
                 "补记须填写原消费单号",
             )),
             (_, None | Some("")) => Ok(None),
-            (_, Some(text)) => chars_between(
-                "reference",
-                text,
-                1,
-                ADJUSTMENT_REFERENCE_CHARS_MAX,
-                "单号",
-            )
-            .map(Some),
+            (_, Some(text)) => {
+                chars_between("reference", text, 1, ADJUSTMENT_REFERENCE_CHARS_MAX, "单号")
+                    .map(Some)
+            }
         };
         let reason = reason.map_err(|error| errors.fields.push(error)).ok();
         let reference = reference.map_err(|error| errors.fields.push(error)).ok();

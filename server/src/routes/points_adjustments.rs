@@ -126,8 +126,11 @@ pub async fn create(
                 Err(error) => return Err(error.into()),
             };
             let expires_at = if request.points > 0 {
-                lot_expiry(connection, ids.first().map(String::as_str).unwrap_or_default())
-                    .await?
+                lot_expiry(
+                    connection,
+                    ids.first().map(String::as_str).unwrap_or_default(),
+                )
+                .await?
             } else {
                 None
             };
