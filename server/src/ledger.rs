@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod bulk;
 pub mod commands;
+pub mod expiry;
 pub mod lots;
 pub mod post;
 pub mod writer;

@@ -1,14 +1,17 @@
-//! `huiyuan`: serve, migrate, create-admin, demo-data, audit verify.
+//! `huiyuan`: serve, migrate, create-admin, demo-data, audit verify, points expire.
 
 use clap::{Parser, Subcommand};
 use huiyuan_server::audit::{self, ChainCheck};
 use huiyuan_server::bootstrap;
-use huiyuan_server::db::{Db, DEFAULT_DATABASE_URL};
+use huiyuan_server::db::{ms_to_rfc3339, now_ms, Db, DEFAULT_DATABASE_URL};
+use huiyuan_server::ledger::expiry;
+use huiyuan_server::ledger::writer::Writer;
 use huiyuan_server::state::{AppState, ServerConfig};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +39,9 @@ enum Command {
         /// Mark cookies Secure (serve behind HTTPS).
         #[arg(long, env = "HUIYUAN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Seconds between points expiry runs; 0 turns the timer off.
+        #[arg(long, env = "HUIYUAN_POINTS_EXPIRY_INTERVAL", default_value_t = expiry::EXPIRY_INTERVAL_SECS_DEFAULT)]
+        points_expiry_interval: u64,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -52,6 +58,21 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Points commands.
+    Points {
+        #[command(subcommand)]
+        command: PointsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PointsCommand {
+    /// Lapse every lot of points whose expiry has passed, and print what lapsed.
+    Expire {
+        /// Expire as if it were this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -87,6 +108,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             dist,
             secure_cookies,
+            points_expiry_interval,
         } => {
             let address: SocketAddr = listen.parse().map_err(|_| {
                 anyhow::anyhow!("HUIYUAN_LISTEN `{listen}` is not an address like 127.0.0.1:8080")
@@ -109,6 +131,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     secure_cookies,
                 },
             );
+            if points_expiry_interval > 0 {
+                tokio::spawn(expiry::run_periodically(
+                    state.db.clone(),
+                    state.writer.clone(),
+                    Duration::from_secs(points_expiry_interval),
+                ));
+            }
             huiyuan_server::serve::run(listener, state).await?;
         }
         Command::Migrate => println!("database is up to date ({})", db.kind.name()),
@@ -143,6 +172,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         },
+        Command::Points {
+            command: PointsCommand::Expire { as_of },
+        } => {
+            let as_of_ms = match as_of {
+                Some(text) => {
+                    let at = time::OffsetDateTime::parse(
+                        &text,
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .map_err(|_| {
+                        anyhow::anyhow!("--as-of `{text}` is not an RFC 3339 time such as 2026-01-01T00:00:00+08:00")
+                    })?;
+                    (at.unix_timestamp_nanos() / 1_000_000) as i64
+                }
+                None => now_ms(),
+            };
+            let writer = Writer::start(db.clone());
+            let run = expiry::expire_due(&db, &writer, as_of_ms)
+                .await
+                .map_err(|error| anyhow::anyhow!("points expiry failed: {error}"))?;
+            println!(
+                "points expired as of {}: {} lots, {} points",
+                ms_to_rfc3339(as_of_ms),
+                run.lots,
+                run.points
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

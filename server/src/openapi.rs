@@ -51,6 +51,7 @@ use utoipa::OpenApi;
         routes::countcards::get,
         routes::countcards::use_visits,
         routes::countcards::for_member,
+        routes::points_adjustments::create,
     ),
     components(schemas(huiyuan_shared::FieldError, huiyuan_shared::ValidationErrors)),
     modifiers(&SecuritySchemes),

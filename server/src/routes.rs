@@ -8,6 +8,7 @@ pub mod health;
 pub mod member_auth;
 pub mod member_ledger;
 pub mod member_pin;
+pub mod points_adjustments;
 pub mod sales;
 pub mod staff;
 pub mod staff_auth;
@@ -206,5 +207,10 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/members/{id}/countcards",
             Access::Permission(Permission::MemberView),
             countcards::for_member,
+        )
+        .post(
+            "/api/v1/points/adjustments",
+            Access::Permission(Permission::PointsAdjust),
+            points_adjustments::create,
         )
 }

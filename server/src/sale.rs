@@ -460,7 +460,7 @@ pub async fn checkout(
             AccountKey::member_points(member),
             earned,
             TransferKind::Earn,
-            None,
+            ledger::expiry::lot_expires_at(&rules, now),
         );
     }
     let context = PostingContext {

@@ -364,11 +364,12 @@ pub async fn return_goods(
                     refund.amount_fen,
                     None,
                 );
+                let rules = current_rules(connection).await?;
                 push(
                     AccountKey::store_points_redeemed(&store),
                     AccountKey::member_points(m),
                     refund.points,
-                    None,
+                    ledger::expiry::lot_expires_at(&rules, now),
                 );
             }
             (tender, _) => {

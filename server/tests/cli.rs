@@ -1,6 +1,6 @@
 //! The `huiyuan` command as an operator uses it: demo data once, a refusal to expose demo
 //! passwords beyond loopback, create-admin reading the password from standard input,
-//! audit verify, and a clear error for an unknown database.
+//! audit verify, points expire, and a clear error for an unknown database.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -75,6 +75,21 @@ fn operator_commands() {
     let verified = huiyuan(&url, &["audit", "verify"], None);
     assert!(verified.status.success(), "{}", text(&verified));
     assert!(text(&verified).contains("audit chain intact"));
+
+    let expired = huiyuan(&url, &["points", "expire"], None);
+    assert!(expired.status.success(), "{}", text(&expired));
+    assert!(
+        text(&expired).contains(": 0 lots, 0 points"),
+        "{}",
+        text(&expired)
+    );
+    let bad_time = huiyuan(&url, &["points", "expire", "--as-of", "tomorrow"], None);
+    assert!(!bad_time.status.success());
+    assert!(
+        text(&bad_time).contains("--as-of `tomorrow` is not an RFC 3339 time"),
+        "{}",
+        text(&bad_time)
+    );
 
     let unknown = huiyuan("mysql://localhost/x", &["migrate"], None);
     assert!(!unknown.status.success());

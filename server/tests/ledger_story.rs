@@ -1,19 +1,22 @@
 //! The ledger on SQLite and PostgreSQL: top-ups through the API, random sequences of
-//! ledger commands with replays and conflicting replays checked against a model and the
-//! invariants, and 64 concurrent spends that must never overdraw.
+//! ledger commands — with points adjustments and supplements through the API and expiry
+//! runs at injected instants — with replays and conflicting replays checked against a
+//! model and the invariants, and 64 concurrent spends that must never overdraw.
 
 mod common;
 
 use common::{call, invariants, start, Backend, TestServer};
+use huiyuan_server::db::{ms_to_rfc3339, now_ms};
 use huiyuan_server::error::AppError;
 use huiyuan_server::ledger::commands::{self, CommandMeta};
 use huiyuan_server::ledger::{
-    self, AccountKey, CommandOutcome, NewTransfer, PostingContext, TransferKind,
+    self, expiry, AccountKey, CommandOutcome, NewTransfer, PostingContext, TransferKind,
 };
+use huiyuan_server::sale::{business_time, BUSINESS_UTC_OFFSET_MS};
+use huiyuan_shared::rules::PointsExpiry;
 use huiyuan_shared::value::MemberBalances;
 use proptest::prelude::*;
-use serde_json::json;
-use std::collections::HashMap;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn topup_story_on_sqlite() {
@@ -137,6 +140,20 @@ enum Op {
         member: usize,
         points: i64,
     },
+    /// 积分调整 through the API: signed, never 0.
+    Adjust {
+        member: usize,
+        points: i64,
+    },
+    /// 积分补记 through the API.
+    Supplement {
+        member: usize,
+        points: i64,
+    },
+    /// The expiry run as of `days` from now: two at once, then one more.
+    Expire {
+        days: i64,
+    },
     /// Send command `index` again, unchanged.
     Replay {
         index: usize,
@@ -157,6 +174,10 @@ fn op_strategy() -> impl Strategy<Value = Op> {
             days
         }),
         (0..3usize, 1..600i64).prop_map(|(member, points)| Op::SpendPoints { member, points }),
+        (0..3usize, prop_oneof![-700..0i64, 1..700i64])
+            .prop_map(|(member, points)| Op::Adjust { member, points }),
+        (0..3usize, 1..300i64).prop_map(|(member, points)| Op::Supplement { member, points }),
+        (0..450i64).prop_map(|days| Op::Expire { days }),
         (0..40usize).prop_map(|index| Op::Replay { index }),
         (0..40usize).prop_map(|index| Op::Conflict { index }),
     ]
@@ -164,8 +185,12 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1_000;
 
-/// The transfers of a basic command, for a member at store S001.
-fn transfers(op: &Op, member: &str, store: &str) -> Vec<NewTransfer> {
+/// The expiry policy the random sequences run under: a month from the day earned.
+const MONTH_POLICY: PointsExpiry = PointsExpiry::Rolling { months: 1 };
+
+/// The transfers of a basic command, for a member at store S001. Earned points lapse at
+/// `expires_at`.
+fn transfers(op: &Op, member: &str, store: &str, expires_at: i64) -> Vec<NewTransfer> {
     let transfer = |debit, credit, amount, kind, expire| NewTransfer {
         debit,
         credit,
@@ -189,12 +214,12 @@ fn transfers(op: &Op, member: &str, store: &str) -> Vec<NewTransfer> {
             TransferKind::Spend,
             None,
         )],
-        Op::Earn { points, days, .. } => vec![transfer(
+        Op::Earn { points, .. } => vec![transfer(
             AccountKey::store_points_issued(store),
             AccountKey::member_points(member),
             points,
             TransferKind::Earn,
-            Some(huiyuan_server::db::now_ms() + days * DAY_MS),
+            Some(expires_at),
         )],
         Op::SpendPoints { points, .. } => vec![transfer(
             AccountKey::member_points(member),
@@ -203,7 +228,7 @@ fn transfers(op: &Op, member: &str, store: &str) -> Vec<NewTransfer> {
             TransferKind::Redeem,
             None,
         )],
-        Op::Replay { .. } | Op::Conflict { .. } => Vec::new(),
+        _ => Vec::new(),
     }
 }
 
@@ -214,6 +239,7 @@ async fn send(
     op: &Op,
     member: &str,
     store: &str,
+    expires_at: i64,
 ) -> Result<(CommandOutcome, MemberBalances), AppError> {
     let meta = CommandMeta {
         id: id.to_owned(),
@@ -235,11 +261,29 @@ async fn send(
                 store_id: Some(store.clone()),
                 ..PostingContext::default()
             };
-            ledger::post_transfers(connection, &context, &transfers(&op, &member, &store)).await?;
+            let transfers = transfers(&op, &member, &store, expires_at);
+            ledger::post_transfers(connection, &context, &transfers).await?;
             Ok(ledger::member_balances(connection, &member).await?)
         })
     })
     .await
+}
+
+/// The API request of an adjustment or supplement; `other` gives the same id other
+/// content.
+fn adjustment_body(id: &str, op: &Op, member: &str, store: &str, other: bool) -> Value {
+    let (kind, points) = match *op {
+        Op::Adjust { points, .. } => ("adjust", points),
+        Op::Supplement { points, .. } => ("supplement", points),
+        _ => unreachable!("only adjustments go through the API"),
+    };
+    let reason = if other {
+        "另一笔调整".to_owned()
+    } else {
+        format!("随机调整 {points}")
+    };
+    json!({ "id": id, "member_id": member, "store_id": store, "kind": kind,
+            "points": points, "reason": reason, "reference": "S001-20250101-00001" })
 }
 
 fn member_of(op: &Op) -> usize {
@@ -247,23 +291,171 @@ fn member_of(op: &Op) -> usize {
         Op::Topup { member, .. }
         | Op::SpendValue { member, .. }
         | Op::Earn { member, .. }
-        | Op::SpendPoints { member, .. } => member,
-        Op::Replay { .. } | Op::Conflict { .. } => 0,
+        | Op::SpendPoints { member, .. }
+        | Op::Adjust { member, .. }
+        | Op::Supplement { member, .. } => member,
+        Op::Expire { .. } | Op::Replay { .. } | Op::Conflict { .. } => 0,
     }
 }
 
-/// Applies a command to the model; false when the real ledger must refuse it.
-fn apply(model: &mut MemberBalances, op: &Op) -> bool {
+fn is_adjustment(op: &Op) -> bool {
+    matches!(op, Op::Adjust { .. } | Op::Supplement { .. })
+}
+
+/// What one member should hold: principal, and points as lots in the order credited,
+/// each with the instant it lapses and what remains of it.
+#[derive(Clone, Debug, Default)]
+struct Model {
+    principal_fen: i64,
+    lots: Vec<(i64, i64)>,
+}
+
+impl Model {
+    fn points(&self) -> i64 {
+        self.lots.iter().map(|(_, remaining)| remaining).sum()
+    }
+
+    fn balances(&self) -> MemberBalances {
+        MemberBalances {
+            points: self.points(),
+            principal_fen: self.principal_fen,
+            bonus_fen: 0,
+        }
+    }
+
+    /// Spends points from the lot that lapses soonest, oldest first among equals; false
+    /// when the member holds too few.
+    fn spend_points(&mut self, points: i64) -> bool {
+        if points > self.points() {
+            return false;
+        }
+        let mut order: Vec<usize> = (0..self.lots.len()).collect();
+        order.sort_by_key(|&index| (self.lots[index].0, index));
+        let mut left = points;
+        for index in order {
+            let take = self.lots[index].1.min(left);
+            self.lots[index].1 -= take;
+            left -= take;
+        }
+        true
+    }
+
+    /// Lapses every lot due at `as_of` with points left: how many lots, how many points.
+    fn expire(&mut self, as_of: i64) -> (u64, i64) {
+        let mut lapsed = (0, 0);
+        for (expires_at, remaining) in &mut self.lots {
+            if *remaining > 0 && *expires_at <= as_of {
+                lapsed.0 += 1;
+                lapsed.1 += *remaining;
+                *remaining = 0;
+            }
+        }
+        lapsed
+    }
+}
+
+/// Applies a basic command to the model; false when the real ledger must refuse it.
+fn apply(model: &mut Model, op: &Op, expires_at: i64) -> bool {
     match *op {
         Op::Topup { amount, .. } => model.principal_fen += amount,
         Op::SpendValue { amount, .. } if amount <= model.principal_fen => {
             model.principal_fen -= amount
         }
-        Op::Earn { points, .. } => model.points += points,
-        Op::SpendPoints { points, .. } if points <= model.points => model.points -= points,
+        Op::Earn { points, .. } => model.lots.push((expires_at, points)),
+        Op::SpendPoints { points, .. } => return model.spend_points(points),
         _ => return false,
     }
     true
+}
+
+/// Sends an adjustment or supplement and checks its answer against the model, which it
+/// updates. `first` is the answer the id got before, if any. Returns the answer to keep.
+async fn adjust_and_check(
+    server: &TestServer,
+    token: &str,
+    body: &Value,
+    op: &Op,
+    model: &mut Model,
+    first: Option<&Value>,
+) -> Option<Value> {
+    let before = now_ms();
+    let (status, answer) = call(
+        reqwest::Client::new()
+            .post(server.url("/api/v1/points/adjustments"))
+            .bearer_auth(token)
+            .json(body),
+    )
+    .await;
+    let after = now_ms();
+    if let Some(first) = first {
+        assert_eq!(
+            (status, &answer),
+            (200, first),
+            "a replay answers the first receipt"
+        );
+        return Some(answer);
+    }
+    let points = answer["points"].as_i64();
+    let (Op::Adjust { points: wanted, .. } | Op::Supplement { points: wanted, .. }) = *op else {
+        unreachable!("only adjustments go through the API")
+    };
+    if wanted < 0 && !model.spend_points(-wanted) {
+        assert_eq!(status, 400, "{op:?} takes more than is held: {answer}");
+        assert_eq!(answer["details"]["fields"][0]["field"], "points");
+        return None;
+    }
+    assert_eq!((status, points), (201, Some(wanted)), "{op:?}: {answer}");
+    if wanted > 0 {
+        let lapse =
+            |at: i64| MONTH_POLICY.lapses_at_ms(business_time(at).date, BUSINESS_UTC_OFFSET_MS);
+        let expires_at = [lapse(before), lapse(after)]
+            .into_iter()
+            .find(|at| answer["expires_at"] == json!(ms_to_rfc3339(*at)))
+            .unwrap_or_else(|| panic!("{op:?} lapses by the policy: {answer}"));
+        model.lots.push((expires_at, wanted));
+    }
+    let balances: MemberBalances =
+        serde_json::from_value(answer["balances"].clone()).expect("balances");
+    assert_eq!(balances, model.balances(), "after {op:?}");
+    Some(answer)
+}
+
+/// Runs expiry as of `as_of` twice at once and once more, and checks what lapsed and
+/// what every member holds against the models.
+async fn expire_and_check(
+    server: &TestServer,
+    as_of: i64,
+    members: &[String],
+    models: &mut [Model],
+) {
+    let state = &server.state;
+    let (one, two) = tokio::join!(
+        expiry::expire_due(&state.db, &state.writer, as_of),
+        expiry::expire_due(&state.db, &state.writer, as_of),
+    );
+    let (one, two) = (one.expect("expiry run"), two.expect("expiry run"));
+    let expected = models
+        .iter_mut()
+        .map(|model| model.expire(as_of))
+        .fold((0, 0), |total, lapsed| {
+            (total.0 + lapsed.0, total.1 + lapsed.1)
+        });
+    assert_eq!(
+        (one.lots + two.lots, one.points + two.points),
+        expected,
+        "two runs at once lapse each due lot once: {one:?} {two:?}"
+    );
+    let again = expiry::expire_due(&state.db, &state.writer, as_of)
+        .await
+        .expect("expiry run");
+    assert_eq!(again, expiry::ExpiryRun::default(), "nothing lapses twice");
+    let mut connection = server.db.pool.acquire().await.expect("connection");
+    for (member, model) in members.iter().zip(models.iter()) {
+        let balances = ledger::member_balances(&mut connection, member)
+            .await
+            .expect("balances");
+        assert_eq!(balances, model.balances(), "after expiry as of {as_of}");
+    }
 }
 
 async fn random_sequence(server: &TestServer, ops: &[Op]) {
@@ -272,10 +464,18 @@ async fn random_sequence(server: &TestServer, ops: &[Op]) {
     for phone in ["13800138000", "13900139000", "13700137000"] {
         members.push(server.member_id(phone).await);
     }
-    let mut models = vec![MemberBalances::default(); members.len()];
-    // Every basic command sent so far: its id, the command, and what it answered.
-    let mut sent: Vec<(String, Op, Option<MemberBalances>)> = Vec::new();
-    let mut replies: HashMap<String, MemberBalances> = HashMap::new();
+    let admin = server.token("admin", "demo1234").await;
+    let (status, rules) = call(
+        reqwest::Client::new()
+            .put(server.url("/api/v1/rules"))
+            .bearer_auth(&admin)
+            .json(&json!({ "version": 0, "points_expiry": { "type": "rolling", "months": 1 } })),
+    )
+    .await;
+    assert_eq!(status, 200, "{rules}");
+    let mut models = vec![Model::default(); members.len()];
+    // Every command sent so far: its id, the command, and what it answered.
+    let mut sent: Vec<(String, Op, Option<Value>)> = Vec::new();
     for op in ops {
         match op {
             Op::Replay { index } | Op::Conflict { index }
@@ -283,10 +483,44 @@ async fn random_sequence(server: &TestServer, ops: &[Op]) {
             {
                 continue
             }
+            Op::Expire { days } => {
+                let as_of = now_ms() + days * DAY_MS;
+                expire_and_check(server, as_of, &members, &mut models).await;
+            }
+            Op::Replay { index } if is_adjustment(&sent[*index].1) => {
+                let (id, original, first) = sent[*index].clone();
+                let who = member_of(&original);
+                let body = adjustment_body(&id, &original, &members[who], &store, false);
+                let answer = adjust_and_check(
+                    server,
+                    &admin,
+                    &body,
+                    &original,
+                    &mut models[who],
+                    first.as_ref(),
+                )
+                .await;
+                sent[*index].2 = answer;
+            }
+            Op::Conflict { index } if is_adjustment(&sent[*index].1) => {
+                let (id, original, first) = sent[*index].clone();
+                let body =
+                    adjustment_body(&id, &original, &members[member_of(&original)], &store, true);
+                if first.is_some() {
+                    let (status, answer) = call(
+                        reqwest::Client::new()
+                            .post(server.url("/api/v1/points/adjustments"))
+                            .bearer_auth(&admin)
+                            .json(&body),
+                    )
+                    .await;
+                    assert_eq!((status, &answer["code"]), (409, &json!("conflict")));
+                }
+            }
             Op::Replay { index } => {
                 let (id, original, first) = sent[*index].clone();
                 let member = &members[member_of(&original)];
-                let result = send(server, &id, &original, member, &store).await;
+                let result = send(server, &id, &original, member, &store, 0).await;
                 match (first, result) {
                     (Some(first), Ok((outcome, balances))) => {
                         assert_eq!(
@@ -294,17 +528,17 @@ async fn random_sequence(server: &TestServer, ops: &[Op]) {
                             CommandOutcome::Exists,
                             "a replay is not carried out again"
                         );
-                        assert_eq!(balances, first, "a replay returns the first answer");
+                        assert_eq!(json!(balances), first, "a replay returns the first answer");
                     }
                     // A refused command left nothing behind; its replay is judged afresh.
                     (None, Ok((CommandOutcome::Created, balances))) => {
                         let who = member_of(&original);
                         assert!(
-                            apply(&mut models[who], &original),
+                            apply(&mut models[who], &original, 0),
                             "the model refuses what the ledger took"
                         );
-                        assert_eq!(balances, models[who]);
-                        sent[*index].2 = Some(balances);
+                        assert_eq!(balances, models[who].balances());
+                        sent[*index].2 = Some(json!(balances));
                     }
                     (None, Err(_)) => {}
                     (first, result) => {
@@ -340,24 +574,36 @@ async fn random_sequence(server: &TestServer, ops: &[Op]) {
                 };
                 if first.is_some() {
                     let result =
-                        send(server, &id, &other, &members[member_of(&other)], &store).await;
+                        send(server, &id, &other, &members[member_of(&other)], &store, 0).await;
                     assert!(
                         matches!(result, Err(AppError::IdConflict)),
                         "same id, other content: {result:?}"
                     );
                 }
             }
+            adjustment if is_adjustment(adjustment) => {
+                let who = member_of(adjustment);
+                let id = uuid::Uuid::now_v7().to_string();
+                let body = adjustment_body(&id, adjustment, &members[who], &store, false);
+                let answer =
+                    adjust_and_check(server, &admin, &body, adjustment, &mut models[who], None)
+                        .await;
+                sent.push((id, adjustment.clone(), answer));
+            }
             basic => {
                 let index = member_of(basic);
                 let id = uuid::Uuid::now_v7().to_string();
-                let result = send(server, &id, basic, &members[index], &store).await;
-                let expected = apply(&mut models[index], basic);
+                let expires_at = match basic {
+                    Op::Earn { days, .. } => now_ms() + days * DAY_MS,
+                    _ => 0,
+                };
+                let result = send(server, &id, basic, &members[index], &store, expires_at).await;
+                let expected = apply(&mut models[index], basic, expires_at);
                 match result {
                     Ok((CommandOutcome::Created, balances)) => {
                         assert!(expected, "{basic:?} should have been refused");
-                        assert_eq!(balances, models[index], "after {basic:?}");
-                        replies.insert(id.clone(), balances);
-                        sent.push((id, basic.clone(), Some(balances)));
+                        assert_eq!(balances, models[index].balances(), "after {basic:?}");
+                        sent.push((id, basic.clone(), Some(json!(balances))));
                     }
                     Err(error) => {
                         assert!(!expected, "{basic:?} refused: {error}");
@@ -430,6 +676,7 @@ async fn concurrent_spends(server: &TestServer) {
         &topup,
         &member,
         &store,
+        0,
     )
     .await
     .expect("top-up");
@@ -446,6 +693,7 @@ async fn concurrent_spends(server: &TestServer) {
                 &spend,
                 &member,
                 &store,
+                0,
             )
             .await
         }

@@ -11,6 +11,7 @@ pub mod giftcard;
 pub mod ids;
 pub mod money;
 pub mod permission;
+pub mod points;
 pub mod rules;
 pub mod sale;
 pub mod validate;

@@ -16,6 +16,7 @@
 //! 3. [`points_to_earn`] computes the points earned on what was actually paid.
 //!
 //! Stored value uses [`topup_bonus`] (充值回赠) and [`split_proportionally`] (refunds).
+//! Earned points lapse by the [`PointsExpiry`] policy (PTS-2).
 
 mod calendar;
 mod cart;
@@ -23,6 +24,7 @@ mod counter;
 mod data;
 mod earning;
 mod error;
+mod expiry;
 mod pricing;
 mod split;
 mod topup;
@@ -42,6 +44,9 @@ pub use data::{
 };
 pub use earning::{points_to_earn, EarnTerms, LinePoints, PaidBreakdown, PointsEarned};
 pub use error::{RuleError, RuleErrorKind};
+pub use expiry::{
+    days_since_epoch, PointsExpiry, POINTS_EXPIRY_MONTHS_MAX, POINTS_EXPIRY_YEARS_AFTER_MAX,
+};
 pub use pricing::{
     check_points_payment, price, DiscountKind, DiscountsByKind, LineDiscount, PointsPaymentTerms,
     Quote, QuoteLine, QuoteTotals,

@@ -92,6 +92,11 @@ impl AccountKey {
         Self::store(store_id, "points_breakage", Asset::Points)
     }
 
+    /// Points taken from members by staff adjustments (积分调整) at the store.
+    pub fn store_points_adjusted(store_id: &str) -> Self {
+        Self::store(store_id, "points_adjusted", Asset::Points)
+    }
+
     /// Money received at the store, by tender: `cash`, `bank_card`, ….
     pub fn store_tender(store_id: &str, tender: &'static str) -> Self {
         Self::store(store_id, tender, Asset::Cny)

@@ -68,3 +68,29 @@ pub async fn consume(
     }
     Ok(())
 }
+
+/// Takes `amount` from one named lot of the account. Refused, and the caller's command
+/// rolled back, when the lot is not the account's or holds less.
+pub async fn consume_lot(
+    tx: &mut AnyConnection,
+    account_id: &str,
+    lot_id: &str,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    let done = sqlx::query(
+        "UPDATE points_lots SET remaining = remaining - $1 WHERE id = $2 AND account_id = $3 AND remaining >= $1",
+    )
+    .bind(amount)
+    .bind(lot_id)
+    .bind(account_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(LedgerError::Insufficient {
+            account: format!("{account_id} (lot {lot_id})"),
+            needed: amount,
+        })
+    }
+}

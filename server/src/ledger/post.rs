@@ -18,6 +18,8 @@ pub enum TransferKind {
     Refund,
     Expire,
     Adjust,
+    /// 积分补记: points for a past purchase the member did not show their card for.
+    Supplement,
     Transfer,
     Settle,
 }
@@ -34,6 +36,7 @@ impl TransferKind {
             TransferKind::Refund => "refund",
             TransferKind::Expire => "expire",
             TransferKind::Adjust => "adjust",
+            TransferKind::Supplement => "supplement",
             TransferKind::Transfer => "transfer",
             TransferKind::Settle => "settle",
         }
@@ -77,48 +80,78 @@ pub async fn post_transfers(
     let mut ids = Vec::with_capacity(transfers.len());
     let now = now_ms();
     for (index, transfer) in transfers.iter().enumerate() {
-        if transfer.amount <= 0 {
-            return Err(LedgerError::NonPositive(transfer.amount));
-        }
-        debug_assert_eq!(
-            transfer.debit.asset, transfer.credit.asset,
-            "one asset per transfer"
-        );
-        let id = format!("{}:{index}", context.command_id);
-        debit(tx, &transfer.debit, transfer.amount).await?;
-        credit(tx, &transfer.credit, transfer.amount).await?;
-        sqlx::query(
-            "INSERT INTO transfers (id, command_id, debit_account_id, credit_account_id, asset, amount, kind, \
-             store_id, staff_id, device_id, memo, recorded_at, occurred_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&id)
-        .bind(&context.command_id)
-        .bind(transfer.debit.id())
-        .bind(transfer.credit.id())
-        .bind(transfer.debit.asset.code())
-        .bind(transfer.amount)
-        .bind(transfer.kind.code())
-        .bind(context.store_id.as_deref())
-        .bind(context.staff_id.as_deref())
-        .bind(context.device_id.as_deref())
-        .bind(transfer.memo.as_deref())
-        .bind(now)
-        .bind(context.occurred_at)
-        .execute(&mut *tx)
-        .await?;
-        if transfer.credit.asset == Asset::Points && transfer.credit.floor().is_some() {
-            let expires_at = transfer
-                .points_expire_at
-                .unwrap_or(now + POINTS_LIFETIME_DEFAULT_MS);
-            lots::add(tx, &transfer.credit.id(), &id, transfer.amount, expires_at).await?;
-        }
-        if transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some() {
-            lots::consume(tx, &transfer.debit.id(), transfer.amount).await?;
-        }
-        ids.push(id);
+        ids.push(post_one(tx, context, index, transfer, now, None).await?);
     }
     Ok(ids)
+}
+
+/// Posts one transfer of points out of a member's account that takes them from the
+/// named lot rather than the soonest-expiring one: expiry lapses exactly the lot whose
+/// time has come, whatever other lots the member holds.
+pub async fn post_from_lot(
+    tx: &mut AnyConnection,
+    context: &PostingContext,
+    transfer: &NewTransfer,
+    lot_id: &str,
+) -> Result<String, LedgerError> {
+    debug_assert!(
+        transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some(),
+        "only a member's points come from a lot"
+    );
+    post_one(tx, context, 0, transfer, now_ms(), Some(lot_id)).await
+}
+
+async fn post_one(
+    tx: &mut AnyConnection,
+    context: &PostingContext,
+    index: usize,
+    transfer: &NewTransfer,
+    now: i64,
+    from_lot: Option<&str>,
+) -> Result<String, LedgerError> {
+    if transfer.amount <= 0 {
+        return Err(LedgerError::NonPositive(transfer.amount));
+    }
+    debug_assert_eq!(
+        transfer.debit.asset, transfer.credit.asset,
+        "one asset per transfer"
+    );
+    let id = format!("{}:{index}", context.command_id);
+    debit(tx, &transfer.debit, transfer.amount).await?;
+    credit(tx, &transfer.credit, transfer.amount).await?;
+    sqlx::query(
+        "INSERT INTO transfers (id, command_id, debit_account_id, credit_account_id, asset, amount, kind, \
+         store_id, staff_id, device_id, memo, recorded_at, occurred_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&id)
+    .bind(&context.command_id)
+    .bind(transfer.debit.id())
+    .bind(transfer.credit.id())
+    .bind(transfer.debit.asset.code())
+    .bind(transfer.amount)
+    .bind(transfer.kind.code())
+    .bind(context.store_id.as_deref())
+    .bind(context.staff_id.as_deref())
+    .bind(context.device_id.as_deref())
+    .bind(transfer.memo.as_deref())
+    .bind(now)
+    .bind(context.occurred_at)
+    .execute(&mut *tx)
+    .await?;
+    if transfer.credit.asset == Asset::Points && transfer.credit.floor().is_some() {
+        let expires_at = transfer
+            .points_expire_at
+            .unwrap_or(now + POINTS_LIFETIME_DEFAULT_MS);
+        lots::add(tx, &transfer.credit.id(), &id, transfer.amount, expires_at).await?;
+    }
+    if transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some() {
+        match from_lot {
+            Some(lot) => lots::consume_lot(tx, &transfer.debit.id(), lot, transfer.amount).await?,
+            None => lots::consume(tx, &transfer.debit.id(), transfer.amount).await?,
+        }
+    }
+    Ok(id)
 }
 
 /// Takes `amount` from an account. For accounts with a floor the update is conditional:

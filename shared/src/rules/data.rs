@@ -4,6 +4,7 @@
 
 use super::calendar::{LocalDate, MonthDay, Weekday, MINUTES_PER_DAY};
 use super::error::{check_entries, check_id, RuleError, RuleErrorKind};
+use super::expiry::PointsExpiry;
 use super::topup::TopupPlan;
 use super::{
     BASIS_POINTS_FULL, EARN_POINTS_PER_YUAN_MAX, LINE_QUANTITY_MAX, MULTIPLIER_FACTOR_MAX,
@@ -456,6 +457,9 @@ pub struct RuleSet {
     /// Attaching members later and card PIN lockout.
     #[serde(default)]
     pub counter: super::counter::CounterPolicy,
+    /// When earned points lapse (PTS-2); none keeps them for the server's default life.
+    #[serde(default)]
+    pub points_expiry: Option<PointsExpiry>,
 }
 
 impl RuleSet {
@@ -508,7 +512,18 @@ impl RuleSet {
             unique(format!("{field}.id"), &plan.header.id)?;
         }
         self.counter.check("counter")?;
+        if let Some(expiry) = &self.points_expiry {
+            expiry.check("points_expiry")?;
+        }
         Ok(())
+    }
+
+    /// The instant points earned on the business date `earned_on` lapse under the policy,
+    /// or none when the rules set no policy. `utc_offset_ms` is the business time zone's
+    /// offset from UTC.
+    pub fn points_lapse_at_ms(&self, earned_on: LocalDate, utc_offset_ms: i64) -> Option<i64> {
+        self.points_expiry
+            .map(|policy| policy.lapses_at_ms(earned_on, utc_offset_ms))
     }
 }
 
