@@ -234,6 +234,17 @@ fn check_payments(request: &SaleRequest) -> Result<(), AppError> {
                 "请输入礼品卡密码",
             ));
         }
+        if is_card
+            && request.payments[..index]
+                .iter()
+                .any(|earlier| earlier.card_no == payment.card_no)
+        {
+            return Err(refuse(
+                &format!("payments[{index}].card_no"),
+                "duplicate",
+                "同一张礼品卡请合并为一笔付款",
+            ));
+        }
         if !is_card && (payment.card_no.is_some() || payment.pin.is_some()) {
             return Err(refuse(
                 &format!("payments[{index}].card_no"),

@@ -535,6 +535,16 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
     assert!(status == 400 || status == 422, "{status} {body}");
     assert_eq!(card_balance().await, 10_000, "an over-spend takes nothing");
 
+    let mut twice = sale(&pin, 5_000);
+    twice["payments"][1] = twice["payments"][0].clone();
+    twice["payments"][1]["amount_fen"] = json!(5_000);
+    twice["payments"]
+        .as_array_mut()
+        .expect("payments")
+        .push(json!({ "method": "cash", "amount_fen": 2_500 }));
+    let (status, body) = counter.post("/api/v1/sales", twice).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("payments[1].card_no", "duplicate"));
     let (status, receipt) = counter.post("/api/v1/sales", sale(&pin, 10_000)).await;
     assert_eq!(status, 201, "{receipt}");
     assert_eq!(card_balance().await, 0);
