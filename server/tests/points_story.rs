@@ -483,3 +483,81 @@ async fn expiry_story(server: &TestServer) {
     assert!(audited >= 1, "expiry is audited");
     invariants::check(&server.db).await;
 }
+
+#[tokio::test]
+async fn expiry_runs_in_batches_on_sqlite() {
+    let server = start(Backend::Sqlite).await.expect("sqlite");
+    expiry_in_batches(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn expiry_runs_in_batches_on_postgres() {
+    let Some(server) = start(Backend::Postgres).await else {
+        return;
+    };
+    expiry_in_batches(&server).await;
+    server.stop().await;
+}
+
+/// Two and a half batches of lapsed lots, spread over two members: one run lapses them
+/// all, one writer transaction (and one audit row) per batch, and a lot still in date
+/// stays.
+async fn expiry_in_batches(server: &TestServer) {
+    use huiyuan_server::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+    let store = server.store_id("S001").await;
+    let members = [
+        server.member_id("13800138000").await,
+        server.member_id("13900139000").await,
+    ];
+    let lapsed = 2 * expiry::EXPIRY_BATCH_LOTS + 50;
+    let now = now_ms();
+    let mut tx = server.db.writer.begin().await.expect("begin");
+    for index in 0..=lapsed {
+        let expires_at = if index == lapsed {
+            now + 86_400_000
+        } else {
+            now - 1_000 - index
+        };
+        ledger::post_transfers(
+            &mut tx,
+            &PostingContext {
+                command_id: format!("seed-{index}"),
+                store_id: Some(store.clone()),
+                ..PostingContext::default()
+            },
+            &[NewTransfer {
+                debit: AccountKey::store_points_issued(&store),
+                credit: AccountKey::member_points(&members[(index % 2) as usize]),
+                amount: 1 + index % 7,
+                kind: TransferKind::Earn,
+                memo: None,
+                points_expire_at: Some(expires_at),
+            }],
+        )
+        .await
+        .expect("seed");
+    }
+    tx.commit().await.expect("commit");
+    let run = expiry::expire_due(&server.state.db, &server.state.writer, now)
+        .await
+        .expect("run");
+    assert_eq!(run.lots, lapsed as u64);
+    assert_eq!(
+        run.points,
+        (0..lapsed).map(|index| 1 + index % 7).sum::<i64>()
+    );
+    let batches: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'points.expire'")
+            .fetch_one(&server.db.pool)
+            .await
+            .expect("audit");
+    assert_eq!(batches, 3, "one audited transaction per batch");
+    let left: Vec<i64> =
+        sqlx::query_scalar("SELECT remaining FROM points_lots WHERE remaining > 0")
+            .fetch_all(&server.db.pool)
+            .await
+            .expect("lots");
+    assert_eq!(left, vec![1 + lapsed % 7], "the lot still in date stays");
+    invariants::check(&server.db).await;
+}
