@@ -122,7 +122,8 @@ pub async fn attach_member(
     if returns > 0 {
         return Err(refuse("sale_id", "returned", "该单已有退货，不能补登会员"));
     }
-    let policy = sale::current_rules(connection).await?.counter;
+    let current = sale::current_rules(connection).await?;
+    let policy = &current.counter;
     let recorded_at: i64 = row.try_get("recorded_at")?;
     let now = now_ms();
     let days = i64::from(policy.attach_member_days);
@@ -179,7 +180,7 @@ pub async fn attach_member(
             amount: earned,
             kind: TransferKind::Earn,
             memo: Some(receipt.receipt_no.clone()),
-            points_expire_at: None,
+            points_expire_at: ledger::expiry::lot_expires_at(&current, now),
         };
         ledger::post_transfers(connection, &posting, &[transfer]).await?;
     }
