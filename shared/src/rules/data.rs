@@ -5,6 +5,7 @@
 use super::calendar::{LocalDate, MonthDay, Weekday, MINUTES_PER_DAY};
 use super::error::{check_entries, check_id, RuleError, RuleErrorKind};
 use super::topup::TopupPlan;
+use super::withdrawal::WithdrawalPolicy;
 use super::{
     BASIS_POINTS_FULL, EARN_POINTS_PER_YUAN_MAX, LINE_QUANTITY_MAX, MULTIPLIER_FACTOR_MAX,
     POINTS_MAX, RULE_NAME_CHARS_MAX,
@@ -453,6 +454,9 @@ pub struct RuleSet {
     pub rounding_rules: Vec<RoundingRule>,
     #[serde(default)]
     pub topup_plans: Vec<TopupPlan>,
+    /// What a withdrawal of stored value does to the bonus (SV-3).
+    #[serde(default)]
+    pub withdrawal: WithdrawalPolicy,
 }
 
 impl RuleSet {

@@ -274,6 +274,7 @@ fn rule_set() -> impl Strategy<Value = RuleSet> {
                     points_payment_rules,
                     rounding_rules,
                     topup_plans: Vec::new(),
+                    withdrawal: Default::default(),
                 };
                 number_ids(&mut rules, "r");
                 rules
