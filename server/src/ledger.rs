@@ -11,6 +11,7 @@
 //! every asset sums to zero.
 
 pub mod accounts;
+pub mod bulk;
 pub mod commands;
 pub mod lots;
 pub mod post;

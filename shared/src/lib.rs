@@ -11,8 +11,11 @@ pub mod money;
 pub mod permission;
 pub mod rules;
 pub mod sale;
+pub mod topup_batch;
 pub mod validate;
 pub mod value;
+pub mod value_report;
+pub mod withdrawal;
 
 pub use ids::{MemberId, SessionId, StaffId, StoreId};
 pub use money::{Money, MoneyError};

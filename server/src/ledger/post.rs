@@ -20,6 +20,10 @@ pub enum TransferKind {
     Adjust,
     Transfer,
     Settle,
+    /// Principal handed back to a member (储值退款/提现).
+    Withdraw,
+    /// Bonus taken back when the principal it came with is withdrawn.
+    Forfeit,
 }
 
 impl TransferKind {
@@ -36,6 +40,8 @@ impl TransferKind {
             TransferKind::Adjust => "adjust",
             TransferKind::Transfer => "transfer",
             TransferKind::Settle => "settle",
+            TransferKind::Withdraw => "withdraw",
+            TransferKind::Forfeit => "forfeit",
         }
     }
 }
