@@ -22,3 +22,4 @@ pub mod sale_return;
 pub mod scope;
 pub mod serve;
 pub mod state;
+pub mod stored_value;

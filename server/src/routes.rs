@@ -13,7 +13,10 @@ pub mod sales;
 pub mod staff;
 pub mod staff_auth;
 pub mod stores;
+pub mod topup_batches;
 pub mod topups;
+pub mod value_report;
+pub mod withdrawals;
 
 use crate::access::{Access, ApiRoutes};
 use huiyuan_shared::Permission;
@@ -212,5 +215,21 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/points/adjustments",
             Access::Permission(Permission::PointsAdjust),
             points_adjustments::create,
+        )
+        .post(
+            "/api/v1/value/withdrawals",
+            Access::Permission(Permission::ValueRefund),
+            withdrawals::create,
+        )
+        .post_with_body_limit(
+            "/api/v1/topups/batches",
+            Access::Permission(Permission::ValueTopUp),
+            crate::catalogue::import::IMPORT_BODY_BYTES_MAX,
+            topup_batches::create,
+        )
+        .get(
+            "/api/v1/reports/stored-value",
+            Access::Permission(Permission::ReportView),
+            value_report::stored_value,
         )
 }

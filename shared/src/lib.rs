@@ -14,8 +14,11 @@ pub mod permission;
 pub mod points;
 pub mod rules;
 pub mod sale;
+pub mod topup_batch;
 pub mod validate;
 pub mod value;
+pub mod value_report;
+pub mod withdrawal;
 
 pub use ids::{MemberId, SessionId, StaffId, StoreId};
 pub use money::{Money, MoneyError};

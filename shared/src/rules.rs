@@ -15,7 +15,8 @@
 //! 2. The cashier takes payment; [`check_points_payment`] validates the points chosen.
 //! 3. [`points_to_earn`] computes the points earned on what was actually paid.
 //!
-//! Stored value uses [`topup_bonus`] (充值回赠) and [`split_proportionally`] (refunds).
+//! Stored value uses [`topup_bonus`] (充值回赠), [`split_proportionally`] (refunds) and
+//! [`withdrawal_split`] (储值退款: principal paid out, bonus forfeited by the policy).
 //! Earned points lapse by the [`PointsExpiry`] policy (PTS-2).
 
 mod calendar;
@@ -28,6 +29,7 @@ mod expiry;
 mod pricing;
 mod split;
 mod topup;
+mod withdrawal;
 
 #[cfg(test)]
 mod fixtures;
@@ -53,6 +55,7 @@ pub use pricing::{
 };
 pub use split::split_proportionally;
 pub use topup::{topup_bonus, TopupBonus, TopupBonusChoice, TopupPlan, TopupTier};
+pub use withdrawal::{withdrawal_split, BonusForfeit, WithdrawalPolicy, WithdrawalSplit};
 
 /// The most lines one cart may hold. A supermarket basket rarely passes 100; the limit
 /// bounds the work one request can cause.

@@ -7,7 +7,7 @@ use uuid::Uuid;
 /// The most one top-up may add: ¥50,000.00. Larger sums are corporate batch top-ups.
 pub const TOPUP_FEN_MAX: i64 = 5_000_000;
 
-/// How a customer paid money in.
+/// How a customer paid money in, or how it is handed back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -16,6 +16,8 @@ pub enum Tender {
     BankCard,
     Wechat,
     Alipay,
+    /// 对公转账: a company pays by bank transfer, as for corporate batch top-ups.
+    BankTransfer,
 }
 
 impl Tender {
@@ -25,6 +27,7 @@ impl Tender {
             Tender::BankCard => "bank_card",
             Tender::Wechat => "wechat",
             Tender::Alipay => "alipay",
+            Tender::BankTransfer => "bank_transfer",
         }
     }
 }
@@ -84,7 +87,8 @@ pub struct LedgerEntry {
     pub transfer_id: String,
     /// The sale, top-up or other command it belongs to.
     pub command_id: String,
-    /// `earn`, `redeem`, `topup`, `bonus`, `spend`, `refund`, `expire`, `adjust`, ….
+    /// `earn`, `redeem`, `topup`, `bonus`, `spend`, `refund`, `withdraw`, `forfeit`,
+    /// `expire`, `adjust`, ….
     pub kind: String,
     /// `points`, `principal` or `bonus`.
     pub account: String,

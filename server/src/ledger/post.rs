@@ -22,6 +22,10 @@ pub enum TransferKind {
     Supplement,
     Transfer,
     Settle,
+    /// Principal handed back to a member (储值退款/提现).
+    Withdraw,
+    /// Bonus taken back when the principal it came with is withdrawn.
+    Forfeit,
 }
 
 impl TransferKind {
@@ -39,6 +43,8 @@ impl TransferKind {
             TransferKind::Supplement => "supplement",
             TransferKind::Transfer => "transfer",
             TransferKind::Settle => "settle",
+            TransferKind::Withdraw => "withdraw",
+            TransferKind::Forfeit => "forfeit",
         }
     }
 }

@@ -7,14 +7,14 @@ use crate::db::ms_to_rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::ledger::commands::{self, CommandMeta};
-use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+use crate::ledger::{self, PostingContext};
 use crate::sale;
 use crate::scope;
 use crate::state::AppState;
+use crate::stored_value::topup::topup_posting;
 use axum::extract::State;
 use axum::http::StatusCode;
 use huiyuan_shared::api::ApiError;
-use huiyuan_shared::rules::topup_bonus;
 use huiyuan_shared::value::{TopupReceipt, TopupRequest, TOPUP_FEN_MAX};
 use huiyuan_shared::{FieldError, Money};
 use serde_json::json;
@@ -51,46 +51,27 @@ pub async fn create(
             scope::counter_store(connection, &staff, request.store_id).await?;
             scope::existing_member(connection, request.member_id).await?;
             let member = request.member_id.to_string();
-            let store = request.store_id.to_string();
             let context = PostingContext {
                 command_id: request.id.to_string(),
-                store_id: Some(store.clone()),
+                store_id: Some(request.store_id.to_string()),
                 staff_id: Some(staff.id.to_string()),
                 device_id: None,
                 occurred_at,
             };
-            // The bonus plan in force that gives the most for this amount (SV-1).
             let rules = sale::current_rules(connection).await?;
             let today = sale::business_time(crate::db::now_ms()).date;
-            let level = sale::STANDARD_LEVEL_ID;
-            let choice = topup_bonus(
-                Money(request.amount_fen),
+            let posting = topup_posting(
+                &member,
                 request.store_id,
-                Some(level),
-                &rules.topup_plans,
+                request.tender,
+                Money(request.amount_fen),
+                None,
+                &rules,
                 today,
             )
             .map_err(|error| AppError::field(error.into()))?;
-            let bonus_fen = choice.as_ref().map_or(0, |choice| choice.bonus.fen());
-            let mut transfers = vec![NewTransfer {
-                debit: AccountKey::store_tender(&store, request.tender.code()),
-                credit: AccountKey::member_principal(&member),
-                amount: request.amount_fen,
-                kind: TransferKind::Topup,
-                memo: None,
-                points_expire_at: None,
-            }];
-            if bonus_fen > 0 {
-                transfers.push(NewTransfer {
-                    debit: AccountKey::store_bonus_issued(&store),
-                    credit: AccountKey::member_bonus(&member),
-                    amount: bonus_fen,
-                    kind: TransferKind::Bonus,
-                    memo: choice.as_ref().map(|choice| choice.plan_id.clone()),
-                    points_expire_at: None,
-                });
-            }
-            ledger::post_transfers(connection, &context, &transfers).await?;
+            let bonus_fen = posting.bonus_fen();
+            ledger::post_transfers(connection, &context, &posting.transfers).await?;
             let balances = ledger::member_balances(connection, &member).await?;
             let actor = Actor::Staff {
                 id: staff.id.to_string(),
@@ -112,7 +93,7 @@ pub async fn create(
                 member_id: request.member_id,
                 amount_fen: request.amount_fen,
                 bonus_fen,
-                bonus_plan_id: choice.map(|choice| choice.plan_id),
+                bonus_plan_id: posting.bonus_plan_id(),
                 balances,
                 recorded_at: ms_to_rfc3339(crate::db::now_ms()),
             })

@@ -6,6 +6,7 @@ use super::calendar::{LocalDate, MonthDay, Weekday, MINUTES_PER_DAY};
 use super::error::{check_entries, check_id, RuleError, RuleErrorKind};
 use super::expiry::PointsExpiry;
 use super::topup::TopupPlan;
+use super::withdrawal::WithdrawalPolicy;
 use super::{
     BASIS_POINTS_FULL, EARN_POINTS_PER_YUAN_MAX, LINE_QUANTITY_MAX, MULTIPLIER_FACTOR_MAX,
     POINTS_MAX, RULE_NAME_CHARS_MAX,
@@ -460,6 +461,9 @@ pub struct RuleSet {
     /// When earned points lapse (PTS-2); none keeps them for the server's default life.
     #[serde(default)]
     pub points_expiry: Option<PointsExpiry>,
+    /// What a withdrawal of stored value does to the bonus (SV-3).
+    #[serde(default)]
+    pub withdrawal: WithdrawalPolicy,
 }
 
 impl RuleSet {
