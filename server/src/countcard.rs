@@ -7,9 +7,9 @@
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
+use crate::card_expiry;
 use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
-use crate::expiry;
 use crate::giftcard::account_entries;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::{
@@ -52,7 +52,7 @@ fn card_from_row(row: &AnyRow, now: i64) -> Result<CountCard, AppError> {
         visits_bought: row.try_get("visits")?,
         visits_left: row.try_get("visits_left")?,
         price_fen: row.try_get("price_fen")?,
-        expired: expiry::is_past(expires_on.as_deref(), now),
+        expired: card_expiry::is_past(expires_on.as_deref(), now),
         expires_on,
         created_at: ms_to_rfc3339(row.try_get("created_at")?),
     })
@@ -133,7 +133,7 @@ fn check_sale(request: &CountCardRequest, now: i64) -> Result<Option<String>, Va
         )),
         _ => {}
     }
-    let expires_on = match expiry::parse("expires_on", request.expires_on.as_deref(), now) {
+    let expires_on = match card_expiry::parse("expires_on", request.expires_on.as_deref(), now) {
         Ok(day) => day,
         Err(error) => {
             errors.fields.push(error);

@@ -18,9 +18,9 @@ pub mod pin;
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
+use crate::card_expiry;
 use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
-use crate::expiry;
 use crate::ledger::{AccountKey, NewTransfer, TransferKind};
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -107,7 +107,7 @@ impl Card {
 pub fn state_at(stored: &str, expires_on: Option<&str>, now: i64) -> GiftCardState {
     match stored {
         "closed" => GiftCardState::Closed,
-        _ if expiry::is_past(expires_on, now) => GiftCardState::Expired,
+        _ if card_expiry::is_past(expires_on, now) => GiftCardState::Expired,
         "frozen" => GiftCardState::Frozen,
         _ => GiftCardState::Active,
     }
@@ -304,6 +304,60 @@ pub async fn give_back(
     }])
 }
 
+/// Checks a PIN typed for a card before the payment or enquiry it belongs to, in a
+/// transaction of its own that commits whatever the outcome. The attempt is counted
+/// before the PIN is compared, and only while fewer than the limit are counted, so
+/// guesses sent side by side cannot outrun the lock; a right PIN starts the count again.
+pub async fn attempt_pin(
+    state: &AppState,
+    card_no: &str,
+    pin: &str,
+    actor: &Actor,
+    now: i64,
+) -> Result<(), AppError> {
+    pin::check_format(pin)?;
+    let mut tx = state.db.writer.begin().await?;
+    let card = named(&mut tx, "card_no", card_no).await?;
+    if let Some(until) = card.locked_until.filter(|until| *until > now) {
+        return Err(locked(until, now));
+    }
+    let claimed = sqlx::query(
+        "UPDATE giftcards SET failed_pins = failed_pins + 1, updated_at = $2 \
+         WHERE card_no = $1 AND failed_pins < $3 AND (locked_until IS NULL OR locked_until <= $2) \
+         RETURNING failed_pins",
+    )
+    .bind(&card.card_no)
+    .bind(now)
+    .bind(PIN_FAILURES_MAX)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(claimed) = claimed else {
+        tx.commit().await?;
+        // The limit's worth of attempts is already under way; one of them will lock.
+        return Err(locked(now + 60_000, now));
+    };
+    let failed: i64 = claimed.try_get("failed_pins")?;
+    match pin::check(&card, pin, now) {
+        PinCheck::Right => {
+            pin::clear_failures(&mut tx, &card.card_no, now).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        PinCheck::Locked { until } => {
+            tx.commit().await?;
+            Err(locked(until, now))
+        }
+        PinCheck::Wrong { .. } => {
+            let failure = pin::settle_failure(&mut tx, &card, failed, actor, now).await?;
+            tx.commit().await?;
+            Err(match failure.locked_until {
+                Some(until) => locked(until, now),
+                None => wrong_pin(&card.card_no, (PIN_FAILURES_MAX - failed).max(0)),
+            })
+        }
+    }
+}
+
 /// The card whose wrong PIN refused a command, if that is why it was refused.
 pub fn wrong_pin_card(error: &AppError) -> Option<String> {
     match error {
@@ -417,23 +471,9 @@ pub async fn enquire(
     enquiry: &GiftCardEnquiry,
     now: i64,
 ) -> Result<GiftCardView, AppError> {
+    attempt_pin(state, &enquiry.card_no, &enquiry.pin, &actor, now).await?;
     let mut connection = state.db.pool.acquire().await?;
     let card = named(&mut connection, "card_no", &enquiry.card_no).await?;
-    pin::check_format(&enquiry.pin)?;
-    match pin::check(&card, &enquiry.pin, now) {
-        PinCheck::Locked { until } => return Err(locked(until, now)),
-        PinCheck::Wrong { .. } => {
-            drop(connection);
-            return Err(record_wrong_pin(state, &card.card_no, actor, now).await?);
-        }
-        PinCheck::Right => {
-            if card.failed_pins > 0 || card.locked_until.is_some() {
-                let mut tx = state.db.writer.begin().await?;
-                pin::clear_failures(&mut tx, &card.card_no, now).await?;
-                tx.commit().await?;
-            }
-        }
-    }
     view(&mut connection, &card, now).await
 }
 
@@ -449,6 +489,7 @@ pub async fn set_frozen(
     let now = now_ms();
     let mut tx = state.db.writer.begin().await?;
     let card = named(&mut tx, "card_no", card_no).await?;
+    batches::check_scope(&mut tx, staff, &card.batch_id).await?;
     if card.state == "closed" {
         card.check_usable(now)?;
     }

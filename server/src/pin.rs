@@ -37,6 +37,16 @@ async fn stored(state: &AppState, member_id: &str) -> Result<StoredPin, AppError
     })
 }
 
+async fn stored_until(state: &AppState, member_id: &str) -> Result<Option<i64>, AppError> {
+    Ok(
+        sqlx::query("SELECT pin_locked_until FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_one(&state.db.writer)
+            .await?
+            .try_get("pin_locked_until")?,
+    )
+}
+
 async fn policy(state: &AppState) -> Result<CounterPolicy, AppError> {
     let mut connection = state.db.pool.acquire().await?;
     Ok(sale::current_rules(&mut connection).await?.counter)
@@ -97,26 +107,36 @@ pub async fn check_for_spending(
             "请输入会员消费密码",
         )));
     };
-    if crate::auth::password::verify(pin.to_owned(), Some(hash)).await? {
-        sqlx::query(
-            "UPDATE members SET pin_failures = 0, pin_locked_until = NULL \
-             WHERE id = $1 AND (pin_failures <> 0 OR pin_locked_until IS NOT NULL)",
-        )
-        .bind(member_id)
-        .execute(&state.db.writer)
-        .await?;
-        return Ok(());
-    }
+    // The attempt is counted before the PIN is compared, and only while fewer than the
+    // limit are counted: guesses sent side by side cannot outrun the lock.
     let policy = policy(state).await?;
-    // Counted by the database, so wrong PINs typed at two tills at once both count.
-    let failures: i64 = sqlx::query(
-        "UPDATE members SET pin_failures = pin_failures + 1 WHERE id = $1 RETURNING pin_failures",
+    let max = i64::from(policy.pin_failures_max);
+    let claimed = sqlx::query(
+        "UPDATE members SET pin_failures = pin_failures + 1 \
+         WHERE id = $1 AND pin_failures < $2 AND (pin_locked_until IS NULL OR pin_locked_until <= $3) \
+         RETURNING pin_failures",
     )
     .bind(member_id)
-    .fetch_one(&state.db.writer)
-    .await?
-    .try_get("pin_failures")?;
-    let max = i64::from(policy.pin_failures_max);
+    .bind(max)
+    .bind(now)
+    .fetch_optional(&state.db.writer)
+    .await?;
+    let Some(claimed) = claimed else {
+        // Locked meanwhile, or the limit's worth of attempts already under way.
+        let until = stored_until(state, member_id)
+            .await?
+            .filter(|until| *until > now)
+            .unwrap_or(now + policy.pin_lock_ms());
+        return Err(locked(until));
+    };
+    let failures: i64 = claimed.try_get("pin_failures")?;
+    if crate::auth::password::verify(pin.to_owned(), Some(hash)).await? {
+        sqlx::query("UPDATE members SET pin_failures = 0 WHERE id = $1")
+            .bind(member_id)
+            .execute(&state.db.writer)
+            .await?;
+        return Ok(());
+    }
     if failures >= max {
         let until = now + policy.pin_lock_ms();
         sqlx::query("UPDATE members SET pin_failures = 0, pin_locked_until = $1 WHERE id = $2")
@@ -128,8 +148,8 @@ pub async fn check_for_spending(
     }
     let left = max - failures;
     Err(AppError::Refused {
-        status: StatusCode::BAD_REQUEST,
-        code: error_code::INVALID_INPUT,
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: error_code::WRONG_PIN,
         message: format!("消费密码错误，还可尝试{left}次"),
         details: json!({
             "fields": [FieldError::new("pin", "wrong_pin", "消费密码错误")],

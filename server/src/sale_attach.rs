@@ -12,7 +12,7 @@ use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind}
 use crate::sale;
 use crate::scope;
 use huiyuan_shared::rules::{self, Cart, CartLine, PaidBreakdown, Quote, RuleSet};
-use huiyuan_shared::sale::{AttachMemberRequest, SaleReceipt};
+use huiyuan_shared::sale::{AttachMemberRequest, PaymentMethod, SaleReceipt};
 use huiyuan_shared::{FieldError, Money, StoreId};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -102,6 +102,12 @@ pub async fn attach_member(
     sale_id: &str,
     request: &AttachMemberRequest,
 ) -> Result<SaleReceipt, AppError> {
+    // Taken first so that a return of the same sale waits (PostgreSQL row lock): the
+    // return must see the member, or the attachment must see the return.
+    sqlx::query("UPDATE sales SET id = id WHERE id = $1")
+        .bind(sale_id)
+        .execute(&mut *connection)
+        .await?;
     let row = sqlx::query(
         "SELECT store_id, member_id, rules_version, receipt_json, recorded_at, occurred_at FROM sales WHERE id = $1",
     )
@@ -145,12 +151,19 @@ pub async fn attach_member(
     let mut receipt: SaleReceipt = serde_json::from_str(&row.try_get::<String, _>("receipt_json")?)
         .map_err(|error| AppError::Internal(error.into()))?;
     let (cart, quote) = as_sold(connection, &receipt, rules.version).await?;
-    // A sale without a member was paid by tenders only: all of it earns.
+    // A sale without a member was paid by tenders and gift cards only; gift-card money
+    // earns as the rules say, the rest earns.
+    let gift_card: i64 = receipt
+        .payments
+        .iter()
+        .filter(|payment| payment.method == PaymentMethod::GiftCard)
+        .map(|payment| payment.amount_fen)
+        .sum();
     let paid = PaidBreakdown {
         points: Money::ZERO,
         stored_value_bonus: Money::ZERO,
-        gift_card: Money::ZERO,
-        other: receipt.totals.amount_due,
+        gift_card: Money(gift_card),
+        other: Money(receipt.totals.amount_due.fen() - gift_card),
     };
     let rung_up = row
         .try_get::<Option<i64>, _>("occurred_at")?
@@ -191,7 +204,8 @@ pub async fn attach_member(
     let receipt_json =
         serde_json::to_string(&receipt).map_err(|error| AppError::Internal(error.into()))?;
     sqlx::query(
-        "UPDATE sales SET member_id = $1, points_earned = $2, member_attached_at = $3, receipt_json = $4 WHERE id = $5",
+        "UPDATE sales SET member_id = $1, points_earned = $2, member_attached_at = $3, receipt_json = $4 \
+         WHERE id = $5 AND member_id IS NULL",
     )
     .bind(&member)
     .bind(earned)

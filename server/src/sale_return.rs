@@ -184,6 +184,12 @@ pub async fn return_goods(
     sale_id: &str,
     request: ReturnRequest,
 ) -> Result<ReturnReceipt, AppError> {
+    // The sale's row is taken first so that returns of one sale, and a member being
+    // attached to it, follow one another (PostgreSQL row lock).
+    sqlx::query("UPDATE sales SET id = id WHERE id = $1")
+        .bind(sale_id)
+        .execute(&mut *connection)
+        .await?;
     let row = sqlx::query("SELECT store_id, member_id, receipt_json FROM sales WHERE id = $1")
         .bind(sale_id)
         .fetch_optional(&mut *connection)
@@ -394,7 +400,7 @@ pub async fn return_goods(
     }
     // Gift-card payments go back onto their cards (no PIN needed to give value back).
     for refund in &refunds {
-        if let Some(card_no) = &refund.card_no {
+        if let Some(card_no) = refund.card_no.as_ref().filter(|_| refund.amount_fen > 0) {
             transfers.extend(
                 giftcard::give_back(connection, card_no, refund.amount_fen, &store, now)
                     .await?

@@ -730,7 +730,7 @@ async fn countcard_story(server: &TestServer) {
     let other_store = server.store_id("S002").await;
     let member = server.member_id("13800138000").await;
     let now = huiyuan_server::db::now_ms();
-    let today = huiyuan_server::expiry::business_day(now);
+    let today = huiyuan_server::card_expiry::business_day(now);
     let countcards = server.url("/api/v1/countcards");
     sqlx::query(
         "INSERT INTO items (id, code, name, unit, retail_price_fen, earns_points, created_at, updated_at) \

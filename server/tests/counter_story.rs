@@ -242,7 +242,8 @@ async fn pin_story(counter: &Counter<'_>, member: &str, tea: &str) {
     // is refused. Nothing is written by any of them.
     for left in (1..=4).rev() {
         let (status, body) = counter.post("/api/v1/sales", sale(Some("111111"))).await;
-        assert_eq!(status, 400, "{body}");
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["code"], "wrong_pin");
         assert_eq!(field(&body), ("pin", "wrong_pin"));
         assert_eq!(body["details"]["attempts_left"], left);
     }
@@ -301,6 +302,52 @@ async fn pin_story(counter: &Counter<'_>, member: &str, tea: &str) {
         )
         .await;
     assert_eq!(audited, 2);
+
+    // Paying stored value out needs the PIN too.
+    let withdrawal = |pin: Option<&str>| {
+        json!({ "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": counter.store,
+                "amount_fen": 100, "tender": "cash", "reason": "顾客取现", "pin": pin })
+    };
+    let (status, body) = counter
+        .post_as_admin("/api/v1/value/withdrawals", withdrawal(None))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("pin", "pin_required"));
+    let (status, body) = counter
+        .post_as_admin("/api/v1/value/withdrawals", withdrawal(Some("583920")))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(!body.to_string().contains("583920"));
+
+    // Guesses sent side by side cannot outrun the lock: at most five are compared.
+    let other = server.member_id("13900139000").await;
+    let (status, _) = call(
+        counter
+            .client
+            .put(server.url(&format!("/api/v1/members/{other}/pin")))
+            .bearer_auth(&counter.admin)
+            .json(&json!({ "new_pin": "730216" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let guesses = (0..12).map(|guess| {
+        counter.post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": other,
+                    "lines": [{ "item_id": tea, "quantity": 1 }], "pin": format!("{:06}", 100_000 + guess),
+                    "payments": [{ "method": "stored_value", "amount_fen": 1_250 }] }),
+        )
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let compared = answers.iter().filter(|(status, _)| *status == 422).count();
+    let locked = answers.iter().filter(|(status, _)| *status == 423).count();
+    assert!(compared <= 5, "{compared} guesses were compared");
+    assert_eq!(compared + locked, 12, "{answers:?}");
+    sqlx::query("UPDATE members SET pin_locked_until = NULL, pin_hash = NULL WHERE id = $1")
+        .bind(&other)
+        .execute(&server.db.writer)
+        .await
+        .expect("unlock");
 }
 
 async fn member_login(server: &TestServer) -> String {
@@ -498,6 +545,37 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
         )
         .await;
     assert_eq!(status, 201, "{created}");
+    // Guesses at a card's PIN sent side by side: at most five are compared.
+    let (status, spare) = counter
+        .post_as_admin(
+            "/api/v1/giftcards/batches",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": hq, "count": 1, "face_value_fen": 10_000 }),
+        )
+        .await;
+    assert_eq!(status, 201, "{spare}");
+    let spare_no = spare["cards"][0]["card_no"]
+        .as_str()
+        .expect("card")
+        .to_owned();
+    let spare_pin = spare["cards"][0]["pin"].as_str().expect("pin").to_owned();
+    let guesses = (0..12).map(|guess| {
+        let mut pin = format!("{:06}", 200_000 + guess);
+        if pin == spare_pin {
+            pin = "999999".to_owned();
+        }
+        counter.post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store,
+                    "lines": [{ "item_id": tea, "quantity": 1 }],
+                    "payments": [{ "method": "gift_card", "amount_fen": 1_250, "card_no": spare_no, "pin": pin }] }),
+        )
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let compared = answers.iter().filter(|(status, _)| *status == 422).count();
+    let locked = answers.iter().filter(|(status, _)| *status == 423).count();
+    assert!(compared <= 5, "{compared} guesses were compared");
+    assert_eq!(compared + locked, 12, "{answers:?}");
+
     let card_no = created["cards"][0]["card_no"]
         .as_str()
         .expect("card")

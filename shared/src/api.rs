@@ -35,6 +35,9 @@ pub mod error_code {
     pub const NOT_FOUND: &str = "not_found";
     pub const CONFLICT: &str = "conflict";
     pub const INSUFFICIENT_BALANCE: &str = "insufficient_balance";
+    /// A wrong card PIN (member or gift card); `details.attempts_left` more are allowed
+    /// before the lock.
+    pub const WRONG_PIN: &str = "wrong_pin";
     /// Too many wrong card PINs: spending is locked for a while.
     pub const PIN_LOCKED: &str = "pin_locked";
     pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";

@@ -35,8 +35,8 @@ pub mod error_code {
     pub const CARD_EXPIRED: &str = "card_expired";
     /// Too many wrong PINs: spending is locked until `details.locked_until`.
     pub const CARD_LOCKED: &str = "card_locked";
-    /// The PIN does not match; `details.attempts_left` more are allowed before the lock.
-    pub const WRONG_PIN: &str = "wrong_pin";
+    /// A gift card's PIN is wrong like a member's: one code for both.
+    pub use crate::api::error_code::WRONG_PIN;
 }
 
 /// A card's state as staff see it. `expired` is not stored: a card whose last valid day

@@ -32,6 +32,9 @@ pub struct WithdrawalRequest {
     /// When the cashier handed the money over, if earlier than now (offline counter).
     #[serde(default)]
     pub occurred_at: Option<String>,
+    /// The member's card PIN, when they have one (CARD-3). Never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +113,7 @@ mod tests {
             tender: Tender::Cash,
             reason: "退卡".to_owned(),
             occurred_at: None,
+            pin: None,
         }
     }
 

@@ -4,9 +4,9 @@ use super::numbers::new_card_no;
 use super::{node_in_scope, pin};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
+use crate::card_expiry;
 use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
-use crate::expiry;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::{self, AccountKey, CommandOutcome, NewTransfer, PostingContext, TransferKind};
 use crate::state::AppState;
@@ -80,7 +80,7 @@ fn check(request: &GiftCardBatchRequest, now: i64) -> Result<Settled, Validation
             format!("锁定时间应为1–{PIN_LOCKOUT_MINUTES_MAX}分钟"),
         ));
     }
-    let expires_on = match expiry::parse("expires_on", request.expires_on.as_deref(), now) {
+    let expires_on = match card_expiry::parse("expires_on", request.expires_on.as_deref(), now) {
         Ok(day) => day,
         Err(error) => {
             errors.fields.push(error);
@@ -411,13 +411,13 @@ pub async fn list(
     Ok(batches)
 }
 
-/// One batch, if it lies within the caller's scope.
-pub async fn get(
+/// Refuses a batch outside the caller's scope: its cards are the issuing node's to
+/// look after.
+pub async fn check_scope(
     connection: &mut AnyConnection,
     staff: &StaffPrincipal,
     batch_id: &str,
-    now: i64,
-) -> Result<GiftCardBatch, AppError> {
+) -> Result<(), AppError> {
     let path: Option<String> = sqlx::query(
         "SELECT s.path FROM giftcard_batches b JOIN stores s ON s.id = b.store_id WHERE b.id = $1",
     )
@@ -429,8 +429,19 @@ pub async fn get(
     match path {
         None => Err(AppError::NotFound),
         Some(path) if !staff.covers(&path) => Err(AppError::OutOfScope),
-        Some(_) => summary(connection, batch_id, now)
-            .await?
-            .ok_or(AppError::NotFound),
+        Some(_) => Ok(()),
     }
+}
+
+/// One batch, if it lies within the caller's scope.
+pub async fn get(
+    connection: &mut AnyConnection,
+    staff: &StaffPrincipal,
+    batch_id: &str,
+    now: i64,
+) -> Result<GiftCardBatch, AppError> {
+    check_scope(connection, staff, batch_id).await?;
+    summary(connection, batch_id, now)
+        .await?
+        .ok_or(AppError::NotFound)
 }

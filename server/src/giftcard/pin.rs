@@ -130,6 +130,44 @@ pub struct Failure {
     pub locked_until: Option<i64>,
 }
 
+/// After a wrong PIN already counted (`failed` in a row, this one included): locks the
+/// card at the limit and records the failure, in the caller's transaction.
+pub async fn settle_failure(
+    connection: &mut AnyConnection,
+    card: &Card,
+    failed: i64,
+    actor: &Actor,
+    now: i64,
+) -> Result<Failure, AppError> {
+    let mut locked_until = None;
+    if failed >= PIN_FAILURES_MAX {
+        let minutes: i64 =
+            sqlx::query("SELECT pin_lockout_minutes FROM giftcard_batches WHERE id = $1")
+                .bind(&card.batch_id)
+                .fetch_one(&mut *connection)
+                .await?
+                .try_get("pin_lockout_minutes")?;
+        let until = now + minutes * 60_000;
+        sqlx::query("UPDATE giftcards SET failed_pins = 0, locked_until = $2 WHERE card_no = $1")
+            .bind(&card.card_no)
+            .bind(until)
+            .execute(&mut *connection)
+            .await?;
+        locked_until = Some(until);
+    }
+    let mut event = AuditEvent::new(actor, "giftcard.pin_failed", "giftcard");
+    event.entity_id = Some(card.card_no.clone());
+    event.after = Some(json!({
+        "failed_pins": failed,
+        "locked_until": locked_until.map(crate::db::ms_to_rfc3339),
+    }));
+    audit::record(connection, event).await?;
+    Ok(Failure {
+        failed_pins: failed,
+        locked_until,
+    })
+}
+
 /// Counts a wrong PIN and locks the card at the fifth, in the caller's transaction, which
 /// must be one that commits even though the attempt was refused. A card already locked
 /// (by a concurrent attempt) is not counted again.

@@ -96,15 +96,11 @@ where
 {
     use crate::error::AppError;
     let hash = request_hash(request);
-    // Most replays are answered from the read pool without queueing for the writer.
-    if let Some(existing) = find(&state.db.pool, &meta.id).await? {
-        return replay(existing, &hash);
-    }
+    // A replay is recognised inside the writer's transaction, where the answer is final;
+    // looking first on the read pool would cost every new command a query.
     let job_hash = hash.clone();
     let job: super::writer::Job = Box::new(move |connection: &mut AnyConnection| {
         Box::pin(async move {
-            // A concurrent request with the same id may have been carried out since the
-            // check above; inside the writer's transaction the answer is final.
             if let Some(existing) = find(&mut *connection, &meta.id).await? {
                 return Ok(
                     serde_json::json!({ "replayed": existing.response_json, "hash": existing.request_hash }),

@@ -114,10 +114,12 @@ pub async fn enquire(
         (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn get_card(
     State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
     Path(card_no): Path<String>,
 ) -> AppResult<ApiJson<GiftCardView>> {
     let mut connection = state.db.pool.acquire().await?;
     let card = giftcard::named(&mut connection, "card_no", &card_no).await?;
+    giftcard::batches::check_scope(&mut connection, &staff, &card.batch_id).await?;
     Ok(ApiJson(
         giftcard::view(&mut connection, &card, now_ms()).await?,
     ))

@@ -2,6 +2,7 @@
 
 use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
+use crate::db::now_ms;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::giftcard;
@@ -35,20 +36,28 @@ pub async fn create(
 ) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
     // The PIN is checked, and a wrong one counted, before the sale queues for the
     // writer; a replay of a recorded sale is answered without asking again.
-    if let Some(member) = request.member_id.filter(|_| request.spends_member_value()) {
-        if commands::find(&state.db.pool, &request.id.to_string())
-            .await?
-            .is_none()
-        {
-            pin::check_for_spending(&state, &member.to_string(), request.pin.as_deref()).await?;
-        }
-    }
-    // PINs are no part of what the sale is: they are left out of the stored fingerprint.
-    let fingerprint = request.without_pins();
     let actor = Actor::Staff {
         id: staff.id.to_string(),
         name: staff.username.clone(),
     };
+    let needs_pins = request.spends_member_value()
+        || request.payments.iter().any(|payment| payment.pin.is_some());
+    if needs_pins
+        && commands::find(&state.db.pool, &request.id.to_string())
+            .await?
+            .is_none()
+    {
+        if let Some(member) = request.member_id.filter(|_| request.spends_member_value()) {
+            pin::check_for_spending(&state, &member.to_string(), request.pin.as_deref()).await?;
+        }
+        for payment in &request.payments {
+            if let (Some(card_no), Some(card_pin)) = (&payment.card_no, &payment.pin) {
+                giftcard::attempt_pin(&state, card_no, card_pin, &actor, now_ms()).await?;
+            }
+        }
+    }
+    // PINs are no part of what the sale is: they are left out of the stored fingerprint.
+    let fingerprint = request.without_pins();
     let meta = CommandMeta {
         id: request.id.to_string(),
         kind: "sale",

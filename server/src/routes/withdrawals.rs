@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::ledger::commands::{self, CommandMeta};
 use crate::ledger::CommandOutcome;
+use crate::pin;
 use crate::scope;
 use crate::state::AppState;
 use crate::stored_value::withdrawal::{self, CheckedWithdrawal};
@@ -41,6 +42,22 @@ pub async fn create(
         }
     };
     let occurred_at = scope::occurred_at(request.occurred_at.as_deref())?;
+    // Paying stored value out is spending it: a member with a PIN must give it.
+    if commands::find(&state.db.pool, &request.id.to_string())
+        .await?
+        .is_none()
+    {
+        pin::check_for_spending(
+            &state,
+            &request.member_id.to_string(),
+            request.pin.as_deref(),
+        )
+        .await?;
+    }
+    let request = WithdrawalRequest {
+        pin: None,
+        ..request
+    };
     let meta = CommandMeta {
         id: request.id.to_string(),
         kind: "withdrawal",
