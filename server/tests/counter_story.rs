@@ -151,6 +151,7 @@ async fn counter_story(server: &TestServer) {
     amount_only_story(&counter, &member).await;
     attach_story(&counter, &tea).await;
     gift_card_story(&counter, &tea).await;
+    expired_rule_story(&counter, &tea).await;
     invariants::check(&server.db).await;
 }
 
@@ -663,4 +664,40 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
         .await;
     assert_eq!(status, 201);
     assert_eq!(card_balance().await, 10_000);
+}
+
+/// Points as payment after the points-payment rule has ended: refused, naming `points`
+/// and saying no rule is in force, with nothing written.
+async fn expired_rule_story(counter: &Counter<'_>, tea: &str) {
+    let server = counter.server;
+    let mut ended = rules(7);
+    ended["points_payment_rules"][0]["valid_to"] = json!({ "year": 2025, "month": 12, "day": 31 });
+    let (status, saved) = call(
+        counter
+            .client
+            .put(server.url("/api/v1/rules"))
+            .bearer_auth(&counter.admin)
+            .json(&ended),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let member = server.member_id("13900139000").await;
+    let before = counter.balances(&member).await;
+    let sales_before = counter.count("SELECT COUNT(*) FROM sales").await;
+    let (status, body) = counter
+        .post(
+            "/api/v1/sales",
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                    "lines": [{ "item_id": tea, "quantity": 2 }],
+                    "payments": [{ "method": "points", "amount_fen": 500, "points": 500 },
+                                 { "method": "cash", "amount_fen": 2_000 }] }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("points", "no_rule_in_force"));
+    assert_eq!(
+        counter.count("SELECT COUNT(*) FROM sales").await,
+        sales_before
+    );
+    assert_eq!(counter.balances(&member).await, before);
 }

@@ -36,6 +36,8 @@ pub enum RuleErrorKind {
     AboveMaximum,
     #[error("not a whole number of 分")]
     NotWholeFen,
+    #[error("no rule allows this now")]
+    NoRuleInForce,
 }
 
 impl RuleErrorKind {
@@ -55,6 +57,7 @@ impl RuleErrorKind {
             Self::BelowMinimum => "below_minimum",
             Self::AboveMaximum => "above_maximum",
             Self::NotWholeFen => "not_whole_fen",
+            Self::NoRuleInForce => "no_rule_in_force",
         }
     }
 
@@ -74,6 +77,7 @@ impl RuleErrorKind {
             Self::BelowMinimum => "低于最低限额",
             Self::AboveMaximum => "超过最高限额",
             Self::NotWholeFen => "须折合整分",
+            Self::NoRuleInForce => "当前没有可用的规则（未启用、未到期或已过期）",
         }
     }
 }

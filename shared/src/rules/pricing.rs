@@ -455,8 +455,10 @@ pub fn check_points_payment(quote: &Quote, points: i64, balance: i64) -> Result<
     if points == 0 {
         return Ok(Money::ZERO);
     }
+    // No points-payment rule applies to this sale: switched off, expired or not yet
+    // started, or not for this store or level.
     let Some(terms) = &quote.points_payment else {
-        return Err(RuleError::new("points", RuleErrorKind::AboveMaximum));
+        return Err(RuleError::new("points", RuleErrorKind::NoRuleInForce));
     };
     if points < terms.min_points {
         return Err(RuleError::new("points", RuleErrorKind::BelowMinimum));
