@@ -4,9 +4,10 @@
 //! refunds exactly what is left and rounding never adds up to more than was paid. A return
 //! can never return more than was sold.
 //!
-//! Points already spent: the shop's rule here is to take back what the member still
-//! holds and keep the cash value of the rest from the refund, at the points-payment rate
-//! (100 points = ¥1 when no rule says otherwise).
+//! Points already spent: what the member still holds is taken back; the cash value of
+//! the rest, at the points-payment rate (100 points = ¥1 when no rule says otherwise), is
+//! kept back from the refund, or, when the rules say `from_stored_value`, deducted from
+//! the member's stored value first (SALE-3).
 
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
@@ -16,7 +17,7 @@ use crate::giftcard;
 use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
 use crate::sale::current_rules;
 use crate::scope;
-use huiyuan_shared::rules::split_proportionally;
+use huiyuan_shared::rules::{split_proportionally, SpentPointsRecovery};
 use huiyuan_shared::sale::{Refund, ReturnReceipt, ReturnRequest, SaleReceipt};
 use huiyuan_shared::{FieldError, Money, StoreId, ValidationErrors};
 use serde_json::json;
@@ -293,12 +294,13 @@ pub async fn return_goods(
     let earned_left = money.points_earned - returned.points_reversed;
     let to_reverse = share(earned_left, refund_total, remaining_due);
 
-    // Points the member no longer holds are paid for out of the refund.
+    // Points the member no longer holds are paid for: from stored value or out of the
+    // refund, as the rules say.
+    let rules = current_rules(connection).await?;
     let (reversed, shortfall_fen) = match &member {
         Some(member) if to_reverse > 0 => {
             let balance = ledger::member_balances(connection, member).await?.points + points_back;
             let reversed = to_reverse.min(balance);
-            let rules = current_rules(connection).await?;
             let per_yuan = rules
                 .points_payment_rules
                 .first()
@@ -327,7 +329,27 @@ pub async fn return_goods(
             }
         })
         .collect();
-    let mut to_keep = shortfall_fen;
+    // Deducted from stored value first when the rules say so, principal and bonus in
+    // proportion, never more than the member holds.
+    let mut from_value = (0, 0);
+    if let (Some(m), SpentPointsRecovery::FromStoredValue, true) = (
+        &member,
+        rules.counter.spent_points_on_return,
+        shortfall_fen > 0,
+    ) {
+        let held = ledger::member_balances(connection, m).await?;
+        let take = shortfall_fen.min(held.value_fen());
+        if take > 0 {
+            let parts = split_proportionally(
+                Money(take),
+                &[Money(held.principal_fen), Money(held.bonus_fen)],
+            )
+            .map_err(|error| AppError::field(error.into()))?;
+            from_value = (parts[0].fen(), parts[1].fen());
+        }
+    }
+    let from_stored_value = from_value.0 + from_value.1;
+    let mut to_keep = shortfall_fen - from_stored_value;
     for refund in refunds
         .iter_mut()
         .filter(|refund| refund.method != "points")
@@ -392,6 +414,18 @@ pub async fn return_goods(
     }
     if let Some(m) = &member {
         push(
+            AccountKey::member_principal(m),
+            AccountKey::store_sales(&store),
+            from_value.0,
+            None,
+        );
+        push(
+            AccountKey::member_bonus(m),
+            AccountKey::store_sales(&store),
+            from_value.1,
+            None,
+        );
+        push(
             AccountKey::member_points(m),
             AccountKey::store_points_issued(&store),
             reversed,
@@ -434,6 +468,7 @@ pub async fn return_goods(
         refunds,
         points_reversed: reversed + shortfall_points(shortfall_fen, to_reverse - reversed),
         points_shortfall_fen: shortfall_fen,
+        points_shortfall_from_stored_value_fen: from_stored_value,
         balances,
         recorded_at: ms_to_rfc3339(now),
     };

@@ -151,6 +151,7 @@ async fn counter_story(server: &TestServer) {
     amount_only_story(&counter, &member).await;
     attach_story(&counter, &tea).await;
     gift_card_story(&counter, &tea).await;
+    spent_points_from_stored_value(&counter, &tea).await;
     expired_rule_story(&counter, &tea).await;
     invariants::check(&server.db).await;
 }
@@ -700,4 +701,73 @@ async fn expired_rule_story(counter: &Counter<'_>, tea: &str) {
         sales_before
     );
     assert_eq!(counter.balances(&member).await, before);
+}
+
+/// With the rule "from stored value", points a returned sale earned that the member has
+/// already spent are paid for from their stored value, and the refund is whole.
+async fn spent_points_from_stored_value(counter: &Counter<'_>, tea: &str) {
+    let server = counter.server;
+    let mut policy = rules(7);
+    policy["counter"]["spent_points_on_return"] = json!("from_stored_value");
+    let (status, saved) = call(
+        counter
+            .client
+            .put(server.url("/api/v1/rules"))
+            .bearer_auth(&counter.admin)
+            .json(&policy),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let member = server.member_id("13700137000").await;
+    let (status, _) = counter
+        .post(
+            "/api/v1/topups",
+            json!({ "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": counter.store,
+                    "amount_fen": 10_000, "tender": "cash" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let sale = |quantity: i64, payments: Value| {
+        json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_id": member,
+                "lines": [{ "item_id": tea, "quantity": quantity }], "payments": payments })
+    };
+    let (status, teas) = counter
+        .post(
+            "/api/v1/sales",
+            sale(10, json!([{ "method": "cash", "amount_fen": 12_500 }])),
+        )
+        .await;
+    assert_eq!(status, 201, "{teas}");
+    assert_eq!(teas["points_earned"], 125);
+    // 100 of them pay ¥1.00 of another tea; the ¥11.50 in cash earns 11.
+    let (status, spent) = counter
+        .post(
+            "/api/v1/sales",
+            sale(
+                1,
+                json!([{ "method": "points", "amount_fen": 100, "points": 100 },
+                          { "method": "cash", "amount_fen": 1_150 }]),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{spent}");
+    assert_eq!(spent["balances"]["points"], 36);
+    let teas_id = teas["id"].as_str().expect("id");
+    let (status, back) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{teas_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 10 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{back}");
+    // 125 to take back, 36 held: the other 89 points (¥0.89) come from stored value.
+    assert_eq!(back["points_reversed"], 125);
+    assert_eq!(back["points_shortfall_fen"], 89);
+    assert_eq!(back["points_shortfall_from_stored_value_fen"], 89);
+    assert_eq!(
+        back["refunds"],
+        json!([{ "method": "cash", "amount_fen": 12_500, "points": 0, "kept_fen": 0 }])
+    );
+    assert_eq!(back["balances"]["points"], 0);
+    assert_eq!(back["balances"]["principal_fen"], 10_000 - 89);
 }

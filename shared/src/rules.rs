@@ -38,7 +38,9 @@ mod properties;
 
 pub use calendar::{LocalDate, LocalDateTime, MonthDay, Weekday, MINUTES_PER_DAY};
 pub use cart::{Cart, CartLine, ManualDiscount, MemberContext};
-pub use counter::{CounterPolicy, ATTACH_MEMBER_DAYS_MAX, PIN_LOCK_MINUTES_MAX};
+pub use counter::{
+    CounterPolicy, SpentPointsRecovery, ATTACH_MEMBER_DAYS_MAX, PIN_LOCK_MINUTES_MAX,
+};
 pub use data::{
     BirthdayScope, BuyGetReward, BuyGetRule, EarnRule, ItemSet, MultiplierCondition,
     PointsMultiplier, PointsPaymentRule, PointsRounding, RoundingMode, RoundingRule, RuleHeader,

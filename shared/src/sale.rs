@@ -242,9 +242,12 @@ pub struct ReturnReceipt {
     pub refunds: Vec<Refund>,
     /// Points the returned goods had earned, taken back.
     pub points_reversed: i64,
-    /// When the member had already spent those points: their cash value kept back from
-    /// the refund, in 分.
+    /// When the member had already spent those points: their cash value recovered, in
+    /// 分 — kept back from the refund, or deducted from stored value by the rules.
     pub points_shortfall_fen: i64,
+    /// The part of `points_shortfall_fen` deducted from the member's stored value.
+    #[serde(default)]
+    pub points_shortfall_from_stored_value_fen: i64,
     pub balances: Option<MemberBalances>,
     pub recorded_at: String,
 }

@@ -8,6 +8,19 @@ pub const ATTACH_MEMBER_DAYS_MAX: u16 = 90;
 /// The longest a card may stay locked after wrong PINs: one week.
 pub const PIN_LOCK_MINUTES_MAX: u32 = 7 * 24 * 60;
 
+/// How a return recovers points the goods earned that the member has already spent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SpentPointsRecovery {
+    /// Their cash value is kept back from the refund.
+    #[default]
+    FromRefund,
+    /// Their cash value is deducted from the member's stored value (余额) first, and
+    /// what that cannot cover is kept back from the refund.
+    FromStoredValue,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -19,6 +32,8 @@ pub struct CounterPolicy {
     pub pin_failures_max: u8,
     /// How long spending stays locked, in minutes.
     pub pin_lock_minutes: u32,
+    /// How a return recovers earned points already spent.
+    pub spent_points_on_return: SpentPointsRecovery,
 }
 
 impl Default for CounterPolicy {
@@ -27,6 +42,7 @@ impl Default for CounterPolicy {
             attach_member_days: 7,
             pin_failures_max: 5,
             pin_lock_minutes: 30,
+            spent_points_on_return: SpentPointsRecovery::FromRefund,
         }
     }
 }
