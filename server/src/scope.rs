@@ -71,3 +71,23 @@ pub fn occurred_at(text: Option<&str>) -> Result<Option<i64>, AppError> {
         })?;
     Ok(Some((parsed.unix_timestamp_nanos() / 1_000_000) as i64))
 }
+
+/// The member a scanned or typed member (card) number or mobile number belongs to.
+pub async fn member_by_card<'e, E>(executor: E, card: &str) -> Result<MemberId, AppError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let card = card.trim();
+    let found = sqlx::query("SELECT id FROM members WHERE member_no = $1 OR phone = $1")
+        .bind(card)
+        .fetch_optional(executor)
+        .await?;
+    match found {
+        Some(row) => Ok(crate::auth::principal::parse_id(row.try_get("id")?)?),
+        None => Err(AppError::field(FieldError::new(
+            "member_card",
+            "unknown_card",
+            "会员卡号不存在",
+        ))),
+    }
+}

@@ -151,6 +151,7 @@ async fn counter_story(server: &TestServer) {
     amount_only_story(&counter, &member).await;
     attach_story(&counter, &tea).await;
     gift_card_story(&counter, &tea).await;
+    member_by_card_story(&counter, &tea).await;
     spent_points_from_stored_value(&counter, &tea).await;
     expired_rule_story(&counter, &tea).await;
     invariants::check(&server.db).await;
@@ -770,4 +771,36 @@ async fn spent_points_from_stored_value(counter: &Counter<'_>, tea: &str) {
     );
     assert_eq!(back["balances"]["points"], 0);
     assert_eq!(back["balances"]["principal_fen"], 10_000 - 89);
+}
+
+/// The till may name the member by what it scanned: their member number or mobile.
+async fn member_by_card_story(counter: &Counter<'_>, tea: &str) {
+    let server = counter.server;
+    let member = server.member_id("13800138000").await;
+    let member_no: String = sqlx::query_scalar("SELECT member_no FROM members WHERE id = $1")
+        .bind(&member)
+        .fetch_one(&server.db.pool)
+        .await
+        .expect("member_no");
+    let sale = |card: &str, member_id: Option<&str>| {
+        json!({ "id": uuid::Uuid::now_v7(), "store_id": counter.store, "member_card": card,
+                "member_id": member_id,
+                "lines": [{ "item_id": tea, "quantity": 1 }],
+                "payments": [{ "method": "cash", "amount_fen": 1_250 }] })
+    };
+    for card in [member_no.as_str(), " 13800138000 "] {
+        let (status, receipt) = counter.post("/api/v1/sales", sale(card, None)).await;
+        assert_eq!(status, 201, "{receipt}");
+        assert_eq!(receipt["member_id"], member.as_str());
+        assert_eq!(receipt["points_earned"], 12);
+    }
+    let (status, body) = counter.post("/api/v1/sales", sale("000000000", None)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("member_card", "unknown_card"));
+    let other = server.member_id("13900139000").await;
+    let (status, body) = counter
+        .post("/api/v1/sales", sale(&member_no, Some(&other)))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(field(&body), ("member_card", "member_mismatch"));
 }

@@ -80,6 +80,10 @@ pub struct SaleRequest {
     pub store_id: StoreId,
     #[serde(default)]
     pub member_id: Option<MemberId>,
+    /// The member by what the till scanned or typed instead of their id: their member
+    /// (card) number or mobile number, which the server turns into `member_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_card: Option<String>,
     /// Itemised sale: the goods. Empty for an amount-only sale.
     #[serde(default)]
     pub lines: Vec<SaleLineRequest>,

@@ -3,7 +3,7 @@
 use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::now_ms;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
 use crate::giftcard;
 use crate::ledger::commands::{self, CommandMeta};
@@ -12,6 +12,7 @@ use crate::pin;
 use crate::sale;
 use crate::sale_attach;
 use crate::sale_return;
+use crate::scope;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -20,6 +21,7 @@ use huiyuan_shared::rules::RuleSet;
 use huiyuan_shared::sale::{
     AttachMemberRequest, ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest,
 };
+use huiyuan_shared::FieldError;
 use serde_json::json;
 
 /// Records a sale. The server prices it again, checks the payments and posts every
@@ -32,8 +34,19 @@ use serde_json::json;
 pub async fn create(
     State(state): State<AppState>,
     StaffAuth(staff, _): StaffAuth,
-    ApiJson(request): ApiJson<SaleRequest>,
+    ApiJson(mut request): ApiJson<SaleRequest>,
 ) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    if let Some(card) = request.member_card.take() {
+        let found = scope::member_by_card(&state.db.pool, &card).await?;
+        if request.member_id.is_some_and(|id| id != found) {
+            return Err(AppError::field(FieldError::new(
+                "member_card",
+                "member_mismatch",
+                "会员卡号与所选会员不符",
+            )));
+        }
+        request.member_id = Some(found);
+    }
     // The PIN is checked, and a wrong one counted, before the sale queues for the
     // writer; a replay of a recorded sale is answered without asking again.
     let actor = Actor::Staff {
