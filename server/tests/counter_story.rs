@@ -532,6 +532,22 @@ async fn attach_story(counter: &Counter<'_>, tea: &str) {
         )
         .await;
     assert_eq!(status, 404, "{body}");
+    // This system's own receipts earn through the sale, never through a supplement.
+    for (receipt_no, code) in [
+        (sale["receipt_no"].clone(), "already_earned"),
+        (old["receipt_no"].clone(), "attach_instead"),
+    ] {
+        let (status, body) = counter
+            .post_as_admin(
+                "/api/v1/points/adjustments",
+                json!({ "id": uuid::Uuid::now_v7(), "member_id": member, "store_id": counter.store,
+                        "kind": "supplement", "points": 50, "reason": "顾客忘带会员卡",
+                        "reference": receipt_no }),
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(field(&body), ("reference", code));
+    }
     let points_now = counter.balances(&member).await["points"].clone();
     assert_eq!(points_now, before + 25, "refusals wrote nothing");
 }

@@ -61,6 +61,13 @@ pub async fn create(
             let store = request.store_id.to_string();
             let now = now_ms();
             let before = ledger::member_balances(connection, &member).await?;
+            // A receipt of this system earns through the sale itself: supplementing it
+            // too would let one purchase earn twice.
+            if let (AdjustmentKind::Supplement, Some(reference)) =
+                (request.kind, checked.reference.as_deref())
+            {
+                refuse_own_receipt(connection, reference).await?;
+            }
             let kind = match request.kind {
                 AdjustmentKind::Adjust => TransferKind::Adjust,
                 AdjustmentKind::Supplement => TransferKind::Supplement,
@@ -197,4 +204,32 @@ async fn lot_expiry(connection: &mut AnyConnection, lot_id: &str) -> Result<Opti
             .map(|row| row.try_get::<i64, _>("expires_at"))
             .transpose()?,
     )
+}
+
+/// Refuses a supplement for one of this system's own receipts: a sale with a member has
+/// earned already, and one without gets its member attached instead (补登会员).
+async fn refuse_own_receipt(
+    connection: &mut sqlx::AnyConnection,
+    reference: &str,
+) -> Result<(), AppError> {
+    use sqlx::Row;
+    let sale = sqlx::query("SELECT member_id FROM sales WHERE receipt_no = $1")
+        .bind(reference)
+        .fetch_optional(&mut *connection)
+        .await?;
+    match sale {
+        None => Ok(()),
+        Some(row) if row.try_get::<Option<String>, _>("member_id")?.is_some() => {
+            Err(AppError::field(FieldError::new(
+                "reference",
+                "already_earned",
+                "该小票已计积分，不能补记",
+            )))
+        }
+        Some(_) => Err(AppError::field(FieldError::new(
+            "reference",
+            "attach_instead",
+            "该小票请用补登会员计积分",
+        ))),
+    }
 }
