@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 /// The password of every demo account. While any account still has it, `serve` listens
 /// on loopback only.
+pub mod demo_shop;
+
 pub const DEMO_PASSWORD: &str = "demo1234";
 
 /// Creates the built-in roles and gives them any permission added since they were made.

@@ -154,8 +154,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::DemoData => {
             if bootstrap::load_demo_data(&db).await? {
+                bootstrap::demo_shop::load(&db).await?;
                 println!(
-                    "demo data loaded: staff admin / manager / cashier, password {}",
+                    "demo data loaded: staff admin / manager / cashier, password {}; \
+                     rules (1 point per 元, 100 points = ¥1, top-up bonus) and 8 items",
                     bootstrap::DEMO_PASSWORD
                 );
             } else {

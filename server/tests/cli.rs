@@ -43,6 +43,28 @@ fn operator_commands() {
     let first = huiyuan(&url, &["demo-data"], None);
     assert!(first.status.success(), "{}", text(&first));
     assert!(text(&first).contains("demo data loaded"));
+    // The demo shop: one rule set and the shelf, so the first sale earns points.
+    let shop = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let db = huiyuan_server::db::Db::connect(&url).await.expect("db");
+            let count = |sql: &'static str| {
+                let pool = db.pool.clone();
+                async move {
+                    sqlx::query_scalar::<_, i64>(sql)
+                        .fetch_one(&pool)
+                        .await
+                        .expect(sql)
+                }
+            };
+            (
+                count("SELECT COUNT(*) FROM rule_sets").await,
+                count("SELECT COUNT(*) FROM items WHERE barcode LIKE '690123456%'").await,
+            )
+        });
+    assert_eq!(shop, (1, 8));
     let again = huiyuan(&url, &["demo-data"], None);
     assert!(again.status.success());
     assert!(
