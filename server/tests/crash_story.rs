@@ -219,7 +219,7 @@ async fn crash_story(url: &str) {
         client
             .post(server.url("/api/v1/items"))
             .bearer_auth(&admin)
-            .json(&json!({ "code": "T001", "name": "茉莉花茶", "retail_price_fen": 1_250, "member_price_fen": 1_100 })),
+            .json(&json!({ "code": "K001", "name": "茉莉花茶", "retail_price_fen": 1_250, "member_price_fen": 1_100 })),
     )
     .await;
     assert_eq!(status, 201, "{item}");
