@@ -358,6 +358,13 @@ pub async fn attempt_pin(
     }
 }
 
+/// Whether a refusal says the card is closed or past its last day, so value given back
+/// must go another way.
+pub fn cannot_take_value(error: &AppError) -> bool {
+    matches!(error, AppError::Refused { code, .. }
+        if *code == error_code::CARD_CLOSED || *code == error_code::CARD_EXPIRED)
+}
+
 /// The card whose wrong PIN refused a command, if that is why it was refused.
 pub fn wrong_pin_card(error: &AppError) -> Option<String> {
     match error {

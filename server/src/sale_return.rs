@@ -432,18 +432,31 @@ pub async fn return_goods(
             None,
         );
     }
-    // Gift-card payments go back onto their cards (no PIN needed to give value back).
-    for refund in &refunds {
-        if let Some(card_no) = refund.card_no.as_ref().filter(|_| refund.amount_fen > 0) {
-            transfers.extend(
-                giftcard::give_back(connection, card_no, refund.amount_fen, &store, now)
-                    .await?
-                    .into_iter()
-                    .map(|transfer| NewTransfer {
-                        memo: Some(format!("退货 {}", sale.receipt_no)),
-                        ..transfer
-                    }),
-            );
+    // Gift-card payments go back onto their cards (no PIN needed to give value back). A
+    // card closed or past its last day can take nothing: its share is paid out in cash,
+    // and the refund still names the card so later returns count it against the card.
+    for refund in &mut refunds {
+        let Some(card_no) = refund.card_no.clone().filter(|_| refund.amount_fen > 0) else {
+            continue;
+        };
+        let memo = Some(format!("退货 {}", sale.receipt_no));
+        match giftcard::give_back(connection, &card_no, refund.amount_fen, &store, now).await {
+            Ok(back) => transfers.extend(back.into_iter().map(|transfer| NewTransfer {
+                memo: memo.clone(),
+                ..transfer
+            })),
+            Err(error) if giftcard::cannot_take_value(&error) => {
+                refund.method = "cash".to_owned();
+                transfers.push(NewTransfer {
+                    debit: AccountKey::store_sales(&store),
+                    credit: AccountKey::store_tender(&store, "cash"),
+                    amount: refund.amount_fen,
+                    kind: TransferKind::Refund,
+                    memo,
+                    points_expire_at: None,
+                });
+            }
+            Err(error) => return Err(error),
         }
     }
     let context = PostingContext {

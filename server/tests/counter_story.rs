@@ -682,6 +682,37 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
         .await;
     assert_eq!(status, 201);
     assert_eq!(card_balance().await, 10_000);
+
+    // A card past its last day takes nothing back: its share is refunded in cash.
+    let (status, receipt) = counter.post("/api/v1/sales", sale(&pin, 10_000)).await;
+    assert_eq!(status, 201, "{receipt}");
+    sqlx::query("UPDATE giftcards SET expires_on = '2020-01-01' WHERE card_no = $1")
+        .bind(&card_no)
+        .execute(&server.db.writer)
+        .await
+        .expect("expire the card");
+    let sale_id = receipt["id"].as_str().expect("id");
+    let (status, returned) = counter
+        .post_as_admin(
+            &format!("/api/v1/sales/{sale_id}/returns"),
+            json!({ "id": uuid::Uuid::now_v7(), "lines": [{ "line": 0, "quantity": 10 }] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{returned}");
+    let card_share = returned["refunds"]
+        .as_array()
+        .expect("refunds")
+        .iter()
+        .find(|refund| refund["card_no"] == card_no.as_str())
+        .expect("the card's share")
+        .clone();
+    assert_eq!(card_share["method"], "cash");
+    assert_eq!(card_share["amount_fen"], 10_000);
+    assert_eq!(
+        card_balance().await,
+        0,
+        "nothing went onto the expired card"
+    );
 }
 
 /// Points as payment after the points-payment rule has ended: refused, naming `points`
