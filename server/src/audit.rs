@@ -26,6 +26,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// The staff member as the audit log names them.
+    pub fn staff(staff: &crate::auth::StaffPrincipal) -> Self {
+        Actor::Staff {
+            id: staff.id.to_string(),
+            name: staff.username.clone(),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             Actor::Staff { .. } => "staff",

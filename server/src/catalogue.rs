@@ -11,8 +11,6 @@ pub mod items;
 
 pub use items::{items_for_sale, SaleItem};
 
-use crate::audit::Actor;
-use crate::auth::StaffPrincipal;
 use crate::error::AppError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -105,14 +103,6 @@ impl IntoResponse for CatalogueError {
             details,
         };
         (status, Json(body)).into_response()
-    }
-}
-
-/// The staff member as the audit log names them.
-pub fn actor(staff: &StaffPrincipal) -> Actor {
-    Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
     }
 }
 

@@ -223,10 +223,7 @@ pub async fn sell(
                 },
             ];
             ledger::post_transfers(connection, &context, &transfers).await?;
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, "countcard.sell", "count_card");
             event.entity_id = Some(id.clone());
             event.store_id = Some(request.store_id);
@@ -371,10 +368,7 @@ pub async fn use_visits(
                 .fetch_one(&mut *connection)
                 .await?
                 .try_get("balance")?;
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, "countcard.use", "count_card");
             event.entity_id = Some(id);
             event.store_id = Some(request.store_id);

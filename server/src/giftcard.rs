@@ -516,10 +516,7 @@ pub async fn set_frozen(
     .await?
     .rows_affected();
     if changed == 1 {
-        let actor = Actor::Staff {
-            id: staff.id.to_string(),
-            name: staff.username.clone(),
-        };
+        let actor = Actor::staff(staff);
         let action = if frozen {
             "giftcard.freeze"
         } else {

@@ -89,6 +89,17 @@ pub async fn save_rules(
     Ok(version)
 }
 
+/// An item's category path as the engine wants it: the stored `/a/b/` as `[a, b]`, root
+/// first; none for an item without a category.
+pub(crate) fn category_path(stored: Option<&str>) -> Vec<String> {
+    stored
+        .unwrap_or_default()
+        .split('/')
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The cart as the engine needs it, from the catalogue. An unknown or withdrawn item is
 /// named by its line.
 async fn cart(connection: &mut AnyConnection, request: &SaleRequest) -> Result<Cart, AppError> {
@@ -114,12 +125,7 @@ async fn cart(connection: &mut AnyConnection, request: &SaleRequest) -> Result<C
         let path: Option<String> = row.try_get("path")?;
         lines.push(CartLine {
             item_id: line.item_id.clone(),
-            category_path: path
-                .unwrap_or_default()
-                .split('/')
-                .filter(|part| !part.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            category_path: category_path(path.as_deref()),
             quantity: line.quantity,
             unit_price: Money(row.try_get("retail_price_fen")?),
             member_price: row
@@ -597,10 +603,7 @@ async fn record_sale(
     .bind(occurred_at)
     .execute(&mut *connection)
     .await?;
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(staff);
     let mut event = AuditEvent::new(&actor, "sale.create", "sale");
     event.entity_id = Some(receipt.id.to_string());
     event.store_id = Some(receipt.store_id);

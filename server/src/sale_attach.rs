@@ -62,12 +62,7 @@ async fn as_sold(
         .flatten();
         lines.push(CartLine {
             item_id: line.item_id.clone(),
-            category_path: path
-                .unwrap_or_default()
-                .split('/')
-                .filter(|part| !part.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            category_path: sale::category_path(path.as_deref()),
             quantity: line.quantity,
             unit_price: line.retail_unit_price,
             member_price: None,
@@ -215,10 +210,7 @@ pub async fn attach_member(
     .execute(&mut *connection)
     .await?;
 
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(staff);
     let mut event = AuditEvent::new(&actor, "sale.attach_member", "sale");
     event.entity_id = Some(sale_id.to_owned());
     event.store_id = Some(store_id);

@@ -537,10 +537,7 @@ async fn record(
         .execute(&mut *connection)
         .await?;
     }
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(staff);
     let mut event = AuditEvent::new(&actor, "sale.return", "sale");
     event.entity_id = Some(sale_id.to_owned());
     event.after = Some(json!({

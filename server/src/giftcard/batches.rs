@@ -166,10 +166,7 @@ pub async fn create(
                 // One transfer per card, written many rows per statement.
                 ledger::bulk::post_transfers_in_bulk(connection, &context, &transfers).await?;
             }
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, "giftcard.batch_create", "giftcard_batch");
             event.entity_id = Some(batch_id.clone());
             event.store_id = Some(request.store_id);

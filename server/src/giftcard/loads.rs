@@ -77,10 +77,7 @@ pub async fn load(
                     ),
                 )));
             }
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, "giftcard.load", "giftcard");
             event.entity_id = Some(card.card_no.clone());
             event.store_id = Some(request.store_id);

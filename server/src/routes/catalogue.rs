@@ -3,9 +3,10 @@
 //! transaction.
 
 use crate::access::StaffAuth;
+use crate::audit::Actor;
 use crate::catalogue::import::{self, ImportOptions};
 use crate::catalogue::items::ItemSearch;
-use crate::catalogue::{actor, categories, items, CatalogueResult};
+use crate::catalogue::{categories, items, CatalogueResult};
 use crate::error::AppError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
@@ -53,7 +54,7 @@ pub async fn create_category(
     ApiJson(input): ApiJson<CategoryInput>,
 ) -> CatalogueResult<Response> {
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    let (category, created) = categories::create(&mut tx, &actor(&staff), &input).await?;
+    let (category, created) = categories::create(&mut tx, &Actor::staff(&staff), &input).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(created_or_found(category, created))
 }
@@ -71,7 +72,7 @@ pub async fn update_category(
 ) -> CatalogueResult<ApiJson<Category>> {
     let id: CategoryId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    let category = categories::update(&mut tx, &actor(&staff), id, &input).await?;
+    let category = categories::update(&mut tx, &Actor::staff(&staff), id, &input).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(ApiJson(category))
 }
@@ -88,7 +89,7 @@ pub async fn delete_category(
 ) -> CatalogueResult<StatusCode> {
     let id: CategoryId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    categories::delete(&mut tx, &actor(&staff), id).await?;
+    categories::delete(&mut tx, &Actor::staff(&staff), id).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -159,7 +160,7 @@ pub async fn create_item(
 ) -> CatalogueResult<Response> {
     let fields = input.validate()?;
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    let (item, created) = items::create(&mut tx, &actor(&staff), input.id, &fields).await?;
+    let (item, created) = items::create(&mut tx, &Actor::staff(&staff), input.id, &fields).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(created_or_found(item, created))
 }
@@ -185,7 +186,7 @@ pub async fn update_item(
         ));
     }
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    let item = items::update(&mut tx, &actor(&staff), id, &fields).await?;
+    let item = items::update(&mut tx, &Actor::staff(&staff), id, &fields).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(ApiJson(item))
 }
@@ -202,7 +203,7 @@ pub async fn delete_item(
 ) -> CatalogueResult<StatusCode> {
     let id: ItemId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
-    items::delete(&mut tx, &actor(&staff), id).await?;
+    items::delete(&mut tx, &Actor::staff(&staff), id).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -261,7 +262,7 @@ pub async fn import_items(
     let mut tx = state.db.writer.begin().await.map_err(AppError::Database)?;
     let existing = import::load_existing(&mut tx).await?;
     let plan = import::settle(import::plan(&rows, &existing), options)?;
-    import::apply(&mut tx, &actor(&staff), &existing, &plan).await?;
+    import::apply(&mut tx, &Actor::staff(&staff), &existing, &plan).await?;
     tx.commit().await.map_err(AppError::Database)?;
     Ok(ApiJson(plan.report))
 }

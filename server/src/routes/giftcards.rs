@@ -98,10 +98,7 @@ pub async fn enquire(
     StaffAuth(staff, _): StaffAuth,
     ApiJson(enquiry): ApiJson<GiftCardEnquiry>,
 ) -> AppResult<ApiJson<GiftCardView>> {
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(&staff);
     Ok(ApiJson(
         giftcard::enquire(&state, actor, &enquiry, now_ms()).await?,
     ))

@@ -48,10 +48,7 @@ pub async fn set_by_staff(
     } else {
         return Err(AppError::Forbidden(Permission::MemberEdit));
     };
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(&staff);
     let id = member_id(&id)?;
     Ok(ApiJson(
         pin::change(&state, &id, &request, changer, &actor).await?,

@@ -142,10 +142,7 @@ pub async fn create(
                 None
             };
             let balances = ledger::member_balances(connection, &member).await?;
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, action, "member");
             event.entity_id = Some(member);
             event.store_id = Some(request.store_id);

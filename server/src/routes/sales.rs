@@ -49,10 +49,7 @@ pub async fn create(
     }
     // The PIN is checked, and a wrong one counted, before the sale queues for the
     // writer; a replay of a recorded sale is answered without asking again.
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(&staff);
     let needs_pins = request.spends_member_value()
         || request.payments.iter().any(|payment| payment.pin.is_some());
     if needs_pins
@@ -114,10 +111,7 @@ pub async fn put_rules(
 ) -> AppResult<ApiJson<RuleSet>> {
     let mut tx = state.db.writer.begin().await?;
     let version = sale::save_rules(&mut tx, rules.clone(), Some(&staff.id.to_string())).await?;
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(&staff);
     let mut event = AuditEvent::new(&actor, "rules.update", "rule_set");
     event.entity_id = Some(version.to_string());
     event.after = Some(json!({ "version": version }));

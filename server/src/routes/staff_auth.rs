@@ -111,10 +111,7 @@ pub async fn logout(
 ) -> AppResult<Response> {
     let mut tx = state.db.writer.begin().await?;
     session::delete(&mut *tx, &token).await?;
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(&staff);
     let mut event = AuditEvent::new(&actor, "auth.logout", "staff");
     event.entity_id = Some(staff.id.to_string());
     event.ip = client.ip;

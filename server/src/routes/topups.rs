@@ -73,10 +73,7 @@ pub async fn create(
             let bonus_fen = posting.bonus_fen();
             ledger::post_transfers(connection, &context, &posting.transfers).await?;
             let balances = ledger::member_balances(connection, &member).await?;
-            let actor = Actor::Staff {
-                id: staff.id.to_string(),
-                name: staff.username.clone(),
-            };
+            let actor = Actor::staff(&staff);
             let mut event = AuditEvent::new(&actor, "value.topup", "member");
             event.entity_id = Some(member);
             event.store_id = Some(request.store_id);

@@ -417,10 +417,7 @@ pub async fn post(
     .bind(now_ms())
     .execute(&mut *connection)
     .await?;
-    let actor = Actor::Staff {
-        id: staff.id.to_string(),
-        name: staff.username.clone(),
-    };
+    let actor = Actor::staff(staff);
     let mut event = AuditEvent::new(&actor, "value.topup_batch", "topup_batch");
     event.entity_id = Some(batch_id.to_string());
     event.store_id = Some(report.store_id);
