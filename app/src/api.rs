@@ -1,6 +1,9 @@
 //! Calls to the server's JSON API. Every call sends the session cookie (same origin) and
 //! answers either the wire type or the server's [`ApiError`]; a request that gets no
 //! answer becomes an `ApiError` with a client-side code so that one error view shows all.
+//! Each area's calls live in a submodule; this file holds the transport.
+
+pub mod members;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use huiyuan_shared::api::{
@@ -87,7 +90,7 @@ fn with_defaults(builder: RequestBuilder) -> RequestBuilder {
         .header("Accept", "application/json")
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+pub(crate) async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let response = with_defaults(Request::get(&url(path)))
         .send()
         .await
@@ -95,7 +98,10 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     read_json(response).await
 }
 
-async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+pub(crate) async fn post_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
     let request = with_defaults(Request::post(&url(path)))
         .json(body)
         .map_err(|error| client_error(BAD_RESPONSE, error.to_string()))?;
@@ -103,7 +109,7 @@ async fn post_json<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> R
     read_json(response).await
 }
 
-async fn post_empty(path: &str) -> Result<(), ApiError> {
+pub(crate) async fn post_empty(path: &str) -> Result<(), ApiError> {
     let response = with_defaults(Request::post(&url(path)))
         .send()
         .await
@@ -115,7 +121,34 @@ async fn post_empty(path: &str) -> Result<(), ApiError> {
     }
 }
 
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+pub(crate) async fn put_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = with_defaults(Request::put(&url(path)))
+        .json(body)
+        .map_err(|error| client_error(BAD_RESPONSE, error.to_string()))?;
+    let response = request.send().await.map_err(network_error)?;
+    read_json(response).await
+}
+
+pub(crate) async fn patch_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = with_defaults(Request::patch(&url(path)))
+        .json(body)
+        .map_err(|error| client_error(BAD_RESPONSE, error.to_string()))?;
+    let response = request.send().await.map_err(network_error)?;
+    read_json(response).await
+}
+
+/// A query-string value, percent-encoded.
+pub(crate) fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+pub(crate) async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if !response.ok() {
         return Err(read_error(response).await);
     }

@@ -109,6 +109,14 @@ impl ApiRoutes {
         self.add(MethodFilter::PUT, "PUT", path, access, handler)
     }
 
+    pub fn patch<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.add(MethodFilter::PATCH, "PATCH", path, access, handler)
+    }
+
     pub fn delete<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
     where
         H: Handler<T, AppState>,

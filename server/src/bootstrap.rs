@@ -4,12 +4,14 @@
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::password;
 use crate::db::{now_ms, Db};
+use crate::member::record::NewMember;
 use huiyuan_shared::api::StoreKind;
+use huiyuan_shared::member::MemberStatus;
 use huiyuan_shared::permission::BuiltinRole;
 use huiyuan_shared::validate::{
     check_new_password, normalize_mobile, normalize_name, normalize_username,
 };
-use huiyuan_shared::{MemberId, StaffId, StoreId};
+use huiyuan_shared::{StaffId, StoreId};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
@@ -235,42 +237,20 @@ pub async fn load_demo_data(db: &Db) -> anyhow::Result<bool> {
         create_staff(&mut tx, new).await?;
     }
     let member_password = password::hash(DEMO_PASSWORD.to_owned()).await?;
-    for (index, (name, phone)) in DEMO_MEMBERS.iter().enumerate() {
-        let name = normalize_name("name", name)?;
-        let phone = normalize_mobile("phone", phone)?;
-        let id = MemberId::new();
-        let member_no = member_number(index as u64 + 1);
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO members (id, member_no, name, phone, password_hash, level_name, store_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(id.to_string())
-        .bind(&member_no)
-        .bind(&name)
-        .bind(&phone)
-        .bind(&member_password)
-        .bind("普通会员")
-        .bind(nanjing_road.to_string())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let mut event = AuditEvent::new(&Actor::System, "member.create", "member");
-        event.entity_id = Some(id.to_string());
-        event.store_id = Some(nanjing_road);
-        event.after = Some(json!({ "member_no": member_no, "name": name }));
-        audit::record(&mut tx, event).await?;
+    for (name, phone) in DEMO_MEMBERS {
+        let new = NewMember {
+            name: normalize_name("name", name)?,
+            phone: normalize_mobile("phone", phone)?,
+            store_id: Some(nanjing_road),
+            profile: Default::default(),
+            classification: Default::default(),
+            channel: "store".to_owned(),
+            status: MemberStatus::Active,
+            referred_by: None,
+            password_hash: Some(member_password.clone()),
+        };
+        crate::member::record::insert(&mut tx, &Actor::System, &new).await?;
     }
     tx.commit().await?;
     Ok(true)
-}
-
-/// A member number: eight digits of sequence and a Luhn check digit, so a mistyped digit
-/// at the counter is caught before any lookup.
-pub fn member_number(sequence: u64) -> String {
-    let body = format!("{sequence:08}");
-    format!(
-        "{body}{}",
-        huiyuan_shared::check_digit::luhn(&body).unwrap_or(0)
-    )
 }

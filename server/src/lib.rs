@@ -13,6 +13,8 @@ pub mod error;
 pub mod extract;
 pub mod giftcard;
 pub mod ledger;
+pub mod member;
+pub mod notify;
 pub mod openapi;
 pub mod pin;
 pub mod routes;

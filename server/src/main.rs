@@ -138,6 +138,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Duration::from_secs(points_expiry_interval),
                 ));
             }
+            tokio::spawn(huiyuan_server::notify::run_periodically(
+                state.db.clone(),
+                Duration::from_secs(2),
+            ));
             huiyuan_server::serve::run(listener, state).await?;
         }
         Command::Migrate => println!("database is up to date ({})", db.kind.name()),

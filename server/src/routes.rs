@@ -8,6 +8,8 @@ pub mod health;
 pub mod member_auth;
 pub mod member_ledger;
 pub mod member_pin;
+pub mod member_settings;
+pub mod members;
 pub mod points_adjustments;
 pub mod sales;
 pub mod staff;
@@ -83,6 +85,72 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/members/{id}/pin",
             Access::Permission(Permission::MemberView),
             member_pin::set_by_staff,
+        )
+        .get(
+            "/api/v1/members",
+            Access::Permission(Permission::MemberView),
+            members::find,
+        )
+        .post(
+            "/api/v1/members",
+            Access::Permission(Permission::MemberRegister),
+            members::create,
+        )
+        .get(
+            "/api/v1/members/{id}",
+            Access::Permission(Permission::MemberView),
+            members::get,
+        )
+        .patch(
+            "/api/v1/members/{id}",
+            Access::Permission(Permission::MemberEdit),
+            members::update,
+        )
+        .put(
+            "/api/v1/members/{id}/number",
+            Access::Permission(Permission::MemberEdit),
+            members::change_number,
+        )
+        .post(
+            "/api/v1/members/{id}/archive",
+            Access::Permission(Permission::MemberDelete),
+            members::archive,
+        )
+        .post(
+            "/api/v1/members/{id}/restore",
+            Access::Permission(Permission::MemberDelete),
+            members::restore,
+        )
+        .get("/api/v1/member/profile", Access::Member, members::get_own)
+        .patch(
+            "/api/v1/member/profile",
+            Access::Member,
+            members::update_own,
+        )
+        .get(
+            "/api/v1/member-fields",
+            Access::Permission(Permission::MemberView),
+            member_settings::list_fields,
+        )
+        .put(
+            "/api/v1/member-fields/{key}",
+            Access::Permission(Permission::HqUse),
+            member_settings::save_field,
+        )
+        .get(
+            "/api/v1/member-classes",
+            Access::Permission(Permission::MemberView),
+            member_settings::list_classes,
+        )
+        .post(
+            "/api/v1/member-classes",
+            Access::Permission(Permission::HqUse),
+            member_settings::create_class,
+        )
+        .put(
+            "/api/v1/member-classes/{id}",
+            Access::Permission(Permission::HqUse),
+            member_settings::switch_class,
         )
         .put("/api/v1/member/pin", Access::Member, member_pin::set_own)
         .post(
