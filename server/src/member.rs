@@ -4,6 +4,7 @@
 pub mod classes;
 pub mod fields;
 pub mod numbers;
+pub mod purchases;
 pub mod record;
 pub mod search;
 

@@ -58,6 +58,7 @@ use utoipa::OpenApi;
         routes::members::find,
         routes::members::create,
         routes::members::get,
+        routes::members::purchases,
         routes::members::update,
         routes::members::change_number,
         routes::members::archive,

@@ -101,6 +101,11 @@ pub fn api_routes() -> ApiRoutes {
             Access::Permission(Permission::MemberView),
             members::get,
         )
+        .get(
+            "/api/v1/members/{id}/purchases",
+            Access::Permission(Permission::MemberView),
+            members::purchases,
+        )
         .patch(
             "/api/v1/members/{id}",
             Access::Permission(Permission::MemberEdit),

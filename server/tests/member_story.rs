@@ -348,6 +348,35 @@ async fn member_story(server: &TestServer) {
         ["张无忌"]
     );
 
+    // The 360° view lists the member's purchases, newest first.
+    let store = server.store_id("S001").await;
+    for amount in [3_000, 4_500] {
+        let (status, sale) = call(
+            client
+                .post(server.url("/api/v1/sales"))
+                .bearer_auth(&cashier)
+                .json(&json!({ "id": uuid::Uuid::now_v7(), "store_id": store, "member_id": member_id,
+                    "amount_fen": amount, "payments": [{ "method": "cash", "amount_fen": amount }] })),
+        )
+        .await;
+        assert_eq!(status, 201, "{sale}");
+    }
+    let (status, purchases) = call(
+        client
+            .get(server.url(&format!("/api/v1/members/{member_id}/purchases")))
+            .bearer_auth(&cashier),
+    )
+    .await;
+    assert_eq!(status, 200, "{purchases}");
+    let amounts: Vec<i64> = purchases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|purchase| purchase["amount_due_fen"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts, [4_500, 3_000]);
+    assert_eq!(purchases[0]["returned_fen"], 0);
+
     // Each change is in the audit log.
     let actions: Vec<String> =
         sqlx::query_scalar("SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY seq")

@@ -380,6 +380,22 @@ pub struct OwnProfile {
     pub fields: Vec<FieldDef>,
 }
 
+/// One of the member's purchases, as the 360° view lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MemberPurchase {
+    pub sale_id: String,
+    pub receipt_no: String,
+    pub store_name: String,
+    /// What was due, in 分.
+    pub amount_due_fen: i64,
+    pub points_earned: i64,
+    pub points_paid: i64,
+    /// Returns against it so far, in 分 refunded.
+    pub returned_fen: i64,
+    pub recorded_at: String,
+}
+
 /// How a search term is read. `auto` decides from its shape: 11 digits a phone, 4 digits
 /// a phone's tail, other digits a member or card number, anything else a name fragment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use huiyuan_shared::api::{mask_mobile, ApiError};
 use huiyuan_shared::member::{
-    FieldDef, MemberDraft, MemberPage, MemberPatch, MemberRecord, OwnProfile, SearchKind,
+    FieldDef, MemberDraft, MemberPage, MemberPatch, MemberPurchase, MemberRecord, OwnProfile,
+    SearchKind,
 };
 use huiyuan_shared::{FieldError, MemberId};
 use serde::Deserialize;
@@ -95,6 +96,43 @@ pub async fn get(
     let id = member_id(id)?;
     let mut connection = state.db.pool.acquire().await?;
     Ok(ApiJson(record::existing(&mut connection, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PurchasesQuery {
+    /// Rows, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// Only purchases recorded before this time (RFC 3339): the previous page's last.
+    pub before: Option<String>,
+}
+
+/// The member's purchases, newest first, with what was returned of each.
+#[utoipa::path(get, path = "/api/v1/members/{id}/purchases", tag = "members", operation_id = "member_purchases",
+    params(("id" = String, Path, description = "member id"), PurchasesQuery),
+    responses((status = 200, body = Vec<MemberPurchase>), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn purchases(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<PurchasesQuery>,
+) -> AppResult<ApiJson<Vec<MemberPurchase>>> {
+    let id = member_id(id)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::field(FieldError::new(
+            "limit",
+            "out_of_range",
+            "每页条数应为1–200",
+        )));
+    }
+    let before = crate::scope::occurred_at(query.before.as_deref()).map_err(|_| {
+        AppError::field(FieldError::new("before", "invalid_time", "时间格式应为 RFC 3339"))
+    })?;
+    let mut connection = state.db.pool.acquire().await?;
+    record::existing(&mut connection, id).await?;
+    Ok(ApiJson(
+        member::purchases::list(&mut connection, id, limit, before).await?,
+    ))
 }
 
 /// Changes a member: name, phone, profile fields, classification. Staff may change every
