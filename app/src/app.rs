@@ -7,6 +7,9 @@ use leptos_router::path;
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
 use crate::pages::hq::audit_page::AuditPage;
+use crate::pages::hq::member_detail_page::MemberDetailPage;
+use crate::pages::hq::member_settings_page::MemberSettingsPage;
+use crate::pages::hq::members_page::MembersPage;
 use crate::pages::hq::overview_page::OverviewPage;
 use crate::pages::hq::staff_page::StaffPage;
 use crate::pages::hq::stores_page::StoresPage;
@@ -33,6 +36,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("members") view=MembersPage />
+                    <Route path=path!("members/:id") view=MemberDetailPage />
+                    <Route path=path!("member-settings") view=MemberSettingsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -46,3 +46,15 @@ pub async fn classes() -> Result<Vec<MemberClass>, ApiError> {
 pub async fn create_class(draft: &MemberClassDraft) -> Result<MemberClass, ApiError> {
     post_json("/member-classes", draft).await
 }
+
+pub async fn create(draft: &huiyuan_shared::member::MemberDraft) -> Result<MemberRecord, ApiError> {
+    post_json("/members", draft).await
+}
+
+pub async fn purchases(id: &str) -> Result<Vec<huiyuan_shared::member::MemberPurchase>, ApiError> {
+    get_json(&format!("/members/{id}/purchases?limit=50")).await
+}
+
+pub async fn ledger(id: &str) -> Result<huiyuan_shared::value::LedgerPage, ApiError> {
+    get_json(&format!("/members/{id}/ledger?limit=50")).await
+}

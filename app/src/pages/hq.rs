@@ -1,6 +1,9 @@
 //! The pages inside the head-office shell.
 
 pub mod audit_page;
+pub mod member_detail_page;
+pub mod member_settings_page;
+pub mod members_page;
 pub mod overview_page;
 pub mod staff_page;
 pub mod stores_page;

@@ -31,9 +31,15 @@ static NAV_ITEMS: &[NavItem] = &[
     },
     NavItem {
         label: Key::NavMembers,
-        path: None,
-        permission: Permission::HqUse,
+        path: Some("/hq/members"),
+        permission: Permission::MemberView,
         testid: "nav-members",
+    },
+    NavItem {
+        label: Key::MemberSettings,
+        path: Some("/hq/member-settings"),
+        permission: Permission::HqUse,
+        testid: "nav-member-settings",
     },
     NavItem {
         label: Key::NavCards,

@@ -126,7 +126,11 @@ pub async fn purchases(
         )));
     }
     let before = crate::scope::occurred_at(query.before.as_deref()).map_err(|_| {
-        AppError::field(FieldError::new("before", "invalid_time", "时间格式应为 RFC 3339"))
+        AppError::field(FieldError::new(
+            "before",
+            "invalid_time",
+            "时间格式应为 RFC 3339",
+        ))
     })?;
     let mut connection = state.db.pool.acquire().await?;
     record::existing(&mut connection, id).await?;
