@@ -29,9 +29,10 @@ fn dispatch(args: &[String]) -> Result<()> {
         Some("run") => run(),
         Some("test") => test(&args[1..]),
         Some("build") => client::build_all().map(|_| ()),
+        Some("client") => client::build_client(&site::Site::load()?),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run | test [--no-e2e] | build | bench [NAME]");
+            eprintln!("usage: cargo xtask run | test [--no-e2e] | build | client | bench [NAME]");
             bail!("unknown command")
         }
     }

@@ -101,7 +101,10 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                 .map(local_time)
                 .unwrap_or_else(|| "—".to_owned()),
         ),
-        (Key::RegisteredVia, member.registered_via.clone()),
+        (
+            Key::RegisteredVia,
+            i18n.t(channel_key(&member.registered_via)).to_owned(),
+        ),
         (Key::JoinedAt, local_time(&member.created_at)),
     ];
     let has_pin = if member.has_pin { Key::Yes } else { Key::No };
@@ -127,45 +130,61 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                     <dt>{move || i18n.t(Key::HasPin)}</dt>
                     <dd>{move || i18n.t(has_pin)}</dd>
                 </dl>
-                <ProfileEditor id=id.clone() profile=member.profile.clone() on_change />
+                <ProfileEditor id=id.clone() profile=member.profile.clone() />
             </section>
-            <LedgerSections id=id.clone() />
-            <PurchasesSection id=id.clone() />
-            <section class="card">
-                <h2 class="card__title">{move || i18n.t(Key::ActivityRecords)}</h2>
-                <p class="muted">{move || i18n.t(Key::SectionLater)}</p>
-            </section>
-            <section class="card">
-                <h2 class="card__title">{move || i18n.t(Key::CommunicationRecords)}</h2>
-                <p class="muted">{move || i18n.t(Key::SectionLater)}</p>
-            </section>
+            <div class="member-360__side">
+                <LedgerSections id=id.clone() />
+                <PurchasesSection id=id.clone() />
+                <section class="card">
+                    <h2 class="card__title">{move || i18n.t(Key::ActivityRecords)}</h2>
+                    <p class="muted">{move || i18n.t(Key::SectionLater)}</p>
+                </section>
+                <section class="card">
+                    <h2 class="card__title">{move || i18n.t(Key::CommunicationRecords)}</h2>
+                    <p class="muted">{move || i18n.t(Key::SectionLater)}</p>
+                </section>
+            </div>
         </div>
+    }
+}
+
+/// How a member came to be registered, by the server's channel code.
+fn channel_key(channel: &str) -> Key {
+    match channel {
+        "hq" => Key::ChannelHq,
+        "call_centre" => Key::ChannelCallCentre,
+        "sms" => Key::ChannelSms,
+        "import" => Key::ChannelImport,
+        _ => Key::ChannelStore,
     }
 }
 
 /// The profile's fields as a form staff may edit: every active field, built-in and
 /// questionnaire alike.
 #[component]
-fn ProfileEditor(id: String, profile: Profile, on_change: Callback<()>) -> impl IntoView {
+fn ProfileEditor(id: String, profile: Profile) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
     let fields = LocalResource::new(api::members::fields);
     let values = RwSignal::new(profile.clone());
+    // What the server holds, so a save sends only what changed since.
+    let baseline = StoredValue::new(profile);
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let failure = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
     let can_edit = session.can(Permission::MemberEdit);
     let save = move |_| {
         let id = id.clone();
-        let original = profile.clone();
         // Only what changed is sent; a cleared field is sent as "".
         let mut changes = Profile::new();
-        values.with_untracked(|values| {
-            for (key, value) in values {
-                if original.get(key) != Some(value) {
-                    changes.insert(key.clone(), value.clone());
+        baseline.with_value(|original| {
+            values.with_untracked(|values| {
+                for (key, value) in values {
+                    if original.get(key) != Some(value) {
+                        changes.insert(key.clone(), value.clone());
+                    }
                 }
-            }
+            })
         });
         errors.set(Vec::new());
         failure.set(None);
@@ -176,9 +195,10 @@ fn ProfileEditor(id: String, profile: Profile, on_change: Callback<()>) -> impl 
                 ..Default::default()
             };
             match api::members::update(&id, &patch).await {
-                Ok(_) => {
+                Ok(record) => {
+                    baseline.set_value(record.profile.clone());
+                    values.set(record.profile);
                     saved.set(true);
-                    on_change.run(());
                 }
                 Err(error) => {
                     let fields = api::field_errors(&error);

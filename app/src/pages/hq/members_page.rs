@@ -199,7 +199,7 @@ fn MemberFinder() -> impl IntoView {
 /// The badge a member's standing shows.
 pub fn status_badge(status: MemberStatus) -> (Key, &'static str) {
     match status {
-        MemberStatus::Active => (Key::StatusActive, "badge badge--success"),
+        MemberStatus::Active => (Key::MemberActive, "badge badge--success"),
         MemberStatus::Pending => (Key::StatusPending, "badge badge--warn"),
         MemberStatus::Archived => (Key::StatusArchived, "badge badge--muted"),
         MemberStatus::Merged => (Key::StatusMerged, "badge badge--muted"),
