@@ -261,7 +261,8 @@ impl LevelDraft {
             Some(rule) => check_rule(rule, &mut errors),
             None => {}
         }
-        if self.term_months.is_some()
+        if !standard
+            && self.term_months.is_some()
             && self.upgrade.is_none()
             && self.at_term_end == TermEnd::Requalify
         {

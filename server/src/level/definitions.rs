@@ -158,7 +158,8 @@ pub async fn update(
     };
     let mut errors = draft.check(standard).err().unwrap_or_default();
     check_unique(connection, &draft, Some(id), &mut errors).await?;
-    if before.active && !draft.active {
+    let refused = errors.fields.iter().any(|error| error.field == "active");
+    if before.active && !draft.active && !refused {
         let held = holders(connection, id).await?;
         if held > 0 {
             errors.fields.push(FieldError::new(
@@ -199,7 +200,8 @@ pub async fn update(
     Ok(after)
 }
 
-/// Names and tiers are each one level's; `except` is the level being changed.
+/// Names and tiers are each one level's; `except` is the level being changed. A field
+/// already refused for its form is not looked up as well.
 async fn check_unique(
     connection: &mut AnyConnection,
     draft: &LevelDraft,
@@ -207,12 +209,18 @@ async fn check_unique(
     errors: &mut ValidationErrors,
 ) -> Result<(), AppError> {
     let except = except.unwrap_or_default();
+    let refused = |errors: &ValidationErrors, field: &str| {
+        errors.fields.iter().any(|error| error.field == field)
+    };
+    if refused(errors, "name") && refused(errors, "tier") {
+        return Ok(());
+    }
     let name_taken = sqlx::query("SELECT id FROM member_levels WHERE name = $1 AND id <> $2")
         .bind(draft.name.trim())
         .bind(except)
         .fetch_optional(&mut *connection)
         .await?;
-    if name_taken.is_some() {
+    if name_taken.is_some() && !refused(errors, "name") {
         errors
             .fields
             .push(FieldError::new("name", "duplicate_name", "已有同名级别"));
@@ -222,7 +230,7 @@ async fn check_unique(
         .bind(except)
         .fetch_optional(&mut *connection)
         .await?;
-    if let Some(row) = tier_taken {
+    if let Some(row) = tier_taken.filter(|_| !refused(errors, "tier")) {
         let holder: String = row.try_get("name")?;
         errors.fields.push(FieldError::new(
             "tier",

@@ -27,8 +27,9 @@ impl Totals {
     }
 }
 
-/// The member's totals over sales recorded after `from` (from joining when `None`) up
-/// to and including `to`.
+/// The member's totals over sales recorded from `from` (since joining when `None`) up
+/// to `to`, both included: the sale that reached a level at the instant its term began
+/// counts when the level is requalified for a term later.
 pub async fn totals(
     connection: &mut AnyConnection,
     member_id: &str,
@@ -43,7 +44,7 @@ pub async fn totals(
                WHERE r.sale_id = s.id)), 0) AS BIGINT) AS refunded, \
            CAST(COALESCE(SUM((SELECT COALESCE(SUM(r.points_reversed), 0) FROM sale_returns r \
                WHERE r.sale_id = s.id)), 0) AS BIGINT) AS points_back \
-         FROM sales s WHERE s.member_id = $1 AND s.recorded_at > $2 AND s.recorded_at <= $3",
+         FROM sales s WHERE s.member_id = $1 AND s.recorded_at >= $2 AND s.recorded_at <= $3",
     )
     .bind(member_id)
     .bind(from.unwrap_or(i64::MIN))
