@@ -1,7 +1,8 @@
 //! Membership levels on SQLite and PostgreSQL, end to end: HQ defines levels (bad fields
 //! all named at once, names and tiers used once, the standard level kept the floor, a
 //! held level not switched off); a member buys their way up, straight to the highest
-//! level their spend reaches, and the sale after it is priced and earns at that level;
+//! level their spend reaches, and the sale after it is priced and earns at that level
+//! (and a top-up bonus for that level is theirs);
 //! the member is told by SMS and the history is kept; staff set a level and extend a
 //! term with a reason, and a cashier may do neither; the term-end job, run twice at once
 //! and then by `huiyuan levels run --as-of`, downgrades, renews a member who
@@ -43,8 +44,8 @@ fn refused_fields(body: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|field| {
             (
-                field["field"].as_str().unwrap().to_owned(),
-                field["code"].as_str().unwrap().to_owned(),
+                field["field"].as_str().expect("text").to_owned(),
+                field["code"].as_str().expect("text").to_owned(),
             )
         })
         .collect()
@@ -141,9 +142,9 @@ impl Story<'_> {
             .iter()
             .map(|entry| {
                 (
-                    entry["reason"].as_str().unwrap().to_owned(),
+                    entry["reason"].as_str().expect("text").to_owned(),
                     entry["from_level"].as_str().unwrap_or_default().to_owned(),
-                    entry["to_level"].as_str().unwrap().to_owned(),
+                    entry["to_level"].as_str().expect("text").to_owned(),
                 )
             })
             .collect()
@@ -172,7 +173,7 @@ impl Story<'_> {
         )
         .await;
         assert_eq!(status, 201, "{member}");
-        member["id"].as_str().unwrap().to_owned()
+        member["id"].as_str().expect("text").to_owned()
     }
 
     /// `huiyuan levels run --as-of`, as an operator runs it; what it printed.
@@ -212,6 +213,9 @@ async fn level_story(server: &TestServer) {
     let rules = json!({
         "version": 0,
         "earn_rules": [{ "id": "earn-base", "name": "消费积分", "enabled": true, "points_per_yuan": "1" }],
+        "topup_plans": [{ "id": "gold-topup", "name": "金卡充100送10", "enabled": true,
+            "levels": ["gold"],
+            "tiers": [{ "threshold": 10_000, "bonus": { "type": "fixed", "amount": 1_000 } }] }],
     });
     let (status, body) = call(
         story
@@ -224,6 +228,20 @@ async fn level_story(server: &TestServer) {
     assert_eq!(status, 200, "{body}");
 
     let (buyer, requalifier) = buy_up(&story).await;
+    // A top-up bonus for gold members goes to the gold member only.
+    for (member, bonus) in [(&buyer, 1_000), (&requalifier, 0)] {
+        let (status, receipt) = call(
+            story
+                .client
+                .post(server.url("/api/v1/topups"))
+                .bearer_auth(&story.cashier)
+                .json(&json!({ "id": uuid::Uuid::now_v7(), "member_id": member,
+                    "store_id": story.store, "amount_fen": 10_000, "tender": "cash" })),
+        )
+        .await;
+        assert_eq!(status, 201, "{receipt}");
+        assert_eq!(receipt["bonus_fen"], bonus, "{receipt}");
+    }
     let by_hand = change_by_hand(&story).await;
     end_terms(&story, &buyer, &requalifier, &by_hand).await;
     invariants::check(&server.db).await;
@@ -357,9 +375,9 @@ async fn define_levels(story: &Story<'_>) {
     assert_eq!(status, 200);
     let ids: Vec<&str> = levels
         .as_array()
-        .unwrap()
+        .expect("levels")
         .iter()
-        .map(|level| level["id"].as_str().unwrap())
+        .map(|level| level["id"].as_str().expect("text"))
         .collect();
     assert_eq!(ids, ["standard", "silver", "gold", "diamond"]);
     assert_eq!(levels[0]["members"], 5, "the demo members start standard");

@@ -78,7 +78,7 @@ async fn end_terms(
 ) -> Result<TermEndRun, AppError> {
     let mut levels = definitions::all(connection).await?;
     levels.retain(|level| level.active);
-    levels.sort_by(|a, b| b.tier.cmp(&a.tier));
+    levels.sort_by_key(|level| std::cmp::Reverse(level.tier));
     let mut batch = TermEndRun::default();
     for member in members {
         match end_term(connection, member, &levels, as_of_ms).await? {
