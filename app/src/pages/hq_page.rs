@@ -36,6 +36,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-members",
     },
     NavItem {
+        label: Key::NavLevels,
+        path: Some("/hq/levels"),
+        permission: Permission::MemberView,
+        testid: "nav-levels",
+    },
+    NavItem {
         label: Key::NavCards,
         path: None,
         permission: Permission::HqUse,
