@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod giftcard;
 pub mod ledger;
+pub mod level;
 pub mod member;
 pub mod notify;
 pub mod openapi;

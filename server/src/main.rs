@@ -1,4 +1,4 @@
-//! `huiyuan`: serve, migrate, create-admin, demo-data, audit verify, points expire.
+//! `huiyuan`: serve, migrate, create-admin, demo-data, audit verify, points expire, levels run.
 
 use clap::{Parser, Subcommand};
 use huiyuan_server::audit::{self, ChainCheck};
@@ -6,6 +6,7 @@ use huiyuan_server::bootstrap;
 use huiyuan_server::db::{ms_to_rfc3339, now_ms, Db, DEFAULT_DATABASE_URL};
 use huiyuan_server::ledger::expiry;
 use huiyuan_server::ledger::writer::Writer;
+use huiyuan_server::level::term_end;
 use huiyuan_server::state::{AppState, ServerConfig};
 use std::io::BufRead;
 use std::net::SocketAddr;
@@ -42,6 +43,9 @@ enum Command {
         /// Seconds between points expiry runs; 0 turns the timer off.
         #[arg(long, env = "HUIYUAN_POINTS_EXPIRY_INTERVAL", default_value_t = expiry::EXPIRY_INTERVAL_SECS_DEFAULT)]
         points_expiry_interval: u64,
+        /// Seconds between level term-end runs; 0 turns the timer off.
+        #[arg(long, env = "HUIYUAN_LEVEL_TERM_INTERVAL", default_value_t = term_end::TERM_END_INTERVAL_SECS_DEFAULT)]
+        level_term_interval: u64,
     },
     /// Bring the database schema up to date.
     Migrate,
@@ -63,6 +67,22 @@ enum Command {
     Points {
         #[command(subcommand)]
         command: PointsCommand,
+    },
+    /// Membership level commands.
+    Levels {
+        #[command(subcommand)]
+        command: LevelsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LevelsCommand {
+    /// End every level term that has ended: renew, requalify or downgrade as each level
+    /// says, and print how many.
+    Run {
+        /// Run as if it were this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        as_of: Option<String>,
     },
 }
 
@@ -109,6 +129,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             dist,
             secure_cookies,
             points_expiry_interval,
+            level_term_interval,
         } => {
             let address: SocketAddr = listen.parse().map_err(|_| {
                 anyhow::anyhow!("HUIYUAN_LISTEN `{listen}` is not an address like 127.0.0.1:8080")
@@ -136,6 +157,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     state.db.clone(),
                     state.writer.clone(),
                     Duration::from_secs(points_expiry_interval),
+                ));
+            }
+            if level_term_interval > 0 {
+                tokio::spawn(term_end::run_periodically(
+                    state.db.clone(),
+                    state.writer.clone(),
+                    Duration::from_secs(level_term_interval),
                 ));
             }
             tokio::spawn(huiyuan_server::notify::run_periodically(
@@ -181,19 +209,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Points {
             command: PointsCommand::Expire { as_of },
         } => {
-            let as_of_ms = match as_of {
-                Some(text) => {
-                    let at = time::OffsetDateTime::parse(
-                        &text,
-                        &time::format_description::well_known::Rfc3339,
-                    )
-                    .map_err(|_| {
-                        anyhow::anyhow!("--as-of `{text}` is not an RFC 3339 time such as 2026-01-01T00:00:00+08:00")
-                    })?;
-                    (at.unix_timestamp_nanos() / 1_000_000) as i64
-                }
-                None => now_ms(),
-            };
+            let as_of_ms = as_of_ms(as_of)?;
             let writer = Writer::start(db.clone());
             let run = expiry::expire_due(&db, &writer, as_of_ms)
                 .await
@@ -205,6 +221,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 run.points
             );
         }
+        Command::Levels {
+            command: LevelsCommand::Run { as_of },
+        } => {
+            let as_of_ms = as_of_ms(as_of)?;
+            let writer = Writer::start(db.clone());
+            let run = term_end::run_due(&db, &writer, as_of_ms)
+                .await
+                .map_err(|error| anyhow::anyhow!("level term-end run failed: {error}"))?;
+            println!(
+                "level terms ended as of {}: {} renewed, {} downgraded",
+                ms_to_rfc3339(as_of_ms),
+                run.renewed,
+                run.downgraded
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An `--as-of` instant in milliseconds, or now.
+fn as_of_ms(as_of: Option<String>) -> anyhow::Result<i64> {
+    let Some(text) = as_of else {
+        return Ok(now_ms());
+    };
+    let at = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--as-of `{text}` is not an RFC 3339 time such as 2026-01-01T00:00:00+08:00"
+            )
+        })?;
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod countcards;
 pub mod giftcards;
 pub mod health;
+pub mod levels;
 pub mod member_auth;
 pub mod member_ledger;
 pub mod member_pin;
@@ -299,6 +300,36 @@ pub fn api_routes() -> ApiRoutes {
             Access::Permission(Permission::ValueTopUp),
             crate::catalogue::import::IMPORT_BODY_BYTES_MAX,
             topup_batches::create,
+        )
+        .get(
+            "/api/v1/levels",
+            Access::Permission(Permission::MemberView),
+            levels::list,
+        )
+        .post(
+            "/api/v1/levels",
+            Access::Permission(Permission::RulesEdit),
+            levels::create,
+        )
+        .put(
+            "/api/v1/levels/{id}",
+            Access::Permission(Permission::RulesEdit),
+            levels::update,
+        )
+        .put(
+            "/api/v1/members/{id}/level",
+            Access::Permission(Permission::MemberUpgrade),
+            levels::assign,
+        )
+        .post(
+            "/api/v1/members/{id}/level/extensions",
+            Access::Permission(Permission::MemberUpgrade),
+            levels::extend,
+        )
+        .get(
+            "/api/v1/members/{id}/level-history",
+            Access::Permission(Permission::MemberView),
+            levels::history,
         )
         .get(
             "/api/v1/reports/stored-value",

@@ -9,6 +9,7 @@ use crate::db::{ms_to_rfc3339, now_ms};
 use crate::error::AppError;
 use crate::giftcard;
 use crate::ledger::{self, AccountKey, NewTransfer, PostingContext, TransferKind};
+use crate::level;
 use crate::scope;
 use huiyuan_shared::rules::{
     self, Cart, CartLine, LocalDate, LocalDateTime, MemberContext, PaidBreakdown, RuleSet,
@@ -139,33 +140,6 @@ async fn cart(connection: &mut AnyConnection, request: &SaleRequest) -> Result<C
     Ok(Cart {
         store_id: request.store_id,
         lines,
-    })
-}
-
-/// The level every member has until levels with their own benefits exist.
-pub const STANDARD_LEVEL_ID: &str = "standard";
-
-/// What the member's level gives. Levels with their own benefits arrive with the
-/// members module; until then every member has the standard level: member prices, no
-/// extra discount, ×1 points.
-pub(crate) async fn member_context(
-    connection: &mut AnyConnection,
-    member_id: &str,
-) -> Result<MemberContext, AppError> {
-    let row = sqlx::query("SELECT level_name FROM members WHERE id = $1")
-        .bind(member_id)
-        .fetch_optional(&mut *connection)
-        .await?
-        .ok_or_else(|| {
-            AppError::field(FieldError::new("member_id", "unknown_member", "会员不存在"))
-        })?;
-    Ok(MemberContext {
-        level_id: STANDARD_LEVEL_ID.to_owned(),
-        level_name: row.try_get("level_name")?,
-        level_discount_bp: rules::BASIS_POINTS_FULL,
-        level_points_multiplier_bp: rules::BASIS_POINTS_FULL,
-        birthday: None,
-        member_prices: true,
     })
 }
 
@@ -308,7 +282,7 @@ pub async fn checkout(
     let occurred_at = scope::occurred_at(request.occurred_at.as_deref())?;
     let member_id = request.member_id.map(|id| id.to_string());
     let member = match &member_id {
-        Some(id) => Some(member_context(connection, id).await?),
+        Some(id) => Some(level::member_context(connection, id).await?),
         None => None,
     };
     let rules = current_rules(connection).await?;
@@ -516,6 +490,11 @@ pub async fn checkout(
         recorded_at: ms_to_rfc3339(now),
     };
     record_sale(connection, staff, &receipt, now, occurred_at).await?;
+    // The sale counts towards the member's level from now on; the better discount and
+    // multiplier apply from their next sale.
+    if let Some(id) = &member_id {
+        level::upgrade::after_sale(connection, id, now).await?;
+    }
     Ok(receipt)
 }
 

@@ -139,7 +139,7 @@ pub async fn attach_member(
         ));
     }
     let member = request.member_id.to_string();
-    let context = sale::member_context(connection, &member).await?;
+    let context = crate::level::member_context(connection, &member).await?;
 
     let rules_version: i64 = row.try_get("rules_version")?;
     let rules = rules_at(connection, rules_version).await?;
@@ -220,5 +220,7 @@ pub async fn attach_member(
         "points_earned": earned,
     }));
     audit::record(connection, event).await?;
+    // The attached sale now counts towards the member's level.
+    crate::level::upgrade::after_sale(connection, &member, now).await?;
     Ok(receipt)
 }

@@ -9,6 +9,7 @@ pub mod check_digit;
 pub mod countcard;
 pub mod giftcard;
 pub mod ids;
+pub mod level;
 pub mod member;
 pub mod money;
 pub mod permission;

@@ -87,7 +87,7 @@ pub struct CheckedAdjustment {
     pub reference: Option<String>,
 }
 
-fn chars_between(
+pub(crate) fn chars_between(
     field: &str,
     text: &str,
     min: usize,

@@ -1,6 +1,7 @@
 //! The pages inside the head-office shell.
 
 pub mod audit_page;
+pub mod levels_page;
 pub mod member_detail_page;
 pub mod member_settings_page;
 pub mod members_page;

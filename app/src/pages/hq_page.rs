@@ -42,6 +42,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-member-settings",
     },
     NavItem {
+        label: Key::NavLevels,
+        path: Some("/hq/levels"),
+        permission: Permission::MemberView,
+        testid: "nav-levels",
+    },
+    NavItem {
         label: Key::NavCards,
         path: None,
         permission: Permission::HqUse,

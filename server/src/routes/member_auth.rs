@@ -123,12 +123,14 @@ pub async fn me(
 }
 
 async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
-    let row =
-        sqlx::query("SELECT id, member_no, name, phone, level_name FROM members WHERE id = $1")
-            .bind(member_id)
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(
+        "SELECT m.id, m.member_no, m.name, m.phone, l.name AS level_name \
+             FROM members m JOIN member_levels l ON l.id = m.level_id WHERE m.id = $1",
+    )
+    .bind(member_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     let mut connection = db.pool.acquire().await?;
     let balances = crate::ledger::member_balances(&mut connection, member_id).await?;
     let phone: String = row.try_get("phone")?;

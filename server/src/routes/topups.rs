@@ -49,8 +49,8 @@ pub async fn create(
         Box::pin(async move {
             let request = job_request;
             scope::counter_store(connection, &staff, request.store_id).await?;
-            scope::existing_member(connection, request.member_id).await?;
             let member = request.member_id.to_string();
+            let level_id = crate::level::benefits::level_id(connection, &member).await?;
             let context = PostingContext {
                 command_id: request.id.to_string(),
                 store_id: Some(request.store_id.to_string()),
@@ -62,6 +62,7 @@ pub async fn create(
             let today = sale::business_time(crate::db::now_ms()).date;
             let posting = topup_posting(
                 &member,
+                &level_id,
                 request.store_id,
                 request.tender,
                 Money(request.amount_fen),

@@ -114,6 +114,8 @@ pub struct MemberOnFile {
     pub id: MemberId,
     pub member_no: String,
     pub phone: String,
+    /// The member's level, which top-up bonus plans may be limited to.
+    pub level_id: String,
 }
 
 /// The members a file names, by phone and by member number.
@@ -147,7 +149,7 @@ pub async fn members_on_file(
         for chunk in keys.chunks(MEMBERS_PER_LOOKUP) {
             let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
             let sql = format!(
-                "SELECT id, member_no, phone FROM members WHERE {column} IN ({})",
+                "SELECT id, member_no, phone, level_id FROM members WHERE {column} IN ({})",
                 marks.join(", ")
             );
             let mut query = sqlx::query(&sql);
@@ -162,6 +164,7 @@ pub async fn members_on_file(
                         .map_err(|error: uuid::Error| AppError::Internal(error.into()))?,
                     member_no: row.try_get("member_no")?,
                     phone: row.try_get("phone")?,
+                    level_id: row.try_get("level_id")?,
                 };
                 found.by_phone.insert(member.phone.clone(), member.clone());
                 found.by_member_no.insert(member.member_no.clone(), member);
@@ -259,6 +262,7 @@ pub fn plan(
             (Some(member), Some(amount)) if errors.is_empty() => {
                 match topup_posting(
                     &member.id.to_string(),
+                    &member.level_id,
                     terms.store_id,
                     terms.tender,
                     amount,
@@ -452,6 +456,7 @@ mod tests {
                 id: MemberId::new(),
                 member_no: number.to_owned(),
                 phone: phone.to_owned(),
+                level_id: huiyuan_shared::level::STANDARD_LEVEL_ID.to_owned(),
             };
             found.by_phone.insert(phone.to_owned(), member.clone());
             found.by_member_no.insert(number.to_owned(), member);

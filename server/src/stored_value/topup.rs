@@ -3,7 +3,6 @@
 //! apart. A counter top-up posts one of these; a batch top-up posts one per row.
 
 use crate::ledger::{AccountKey, NewTransfer, TransferKind};
-use crate::sale::STANDARD_LEVEL_ID;
 use huiyuan_shared::rules::{topup_bonus, LocalDate, RuleError, RuleSet, TopupBonusChoice};
 use huiyuan_shared::value::Tender;
 use huiyuan_shared::{Money, StoreId};
@@ -27,9 +26,12 @@ impl TopupPosting {
 
 /// The transfers of a top-up of `amount` for `member` at `store`: the store's tender
 /// account pays the member's principal, and the store's `bonus_issued` pays the bonus.
-/// `memo` goes on the principal transfer; the bonus transfer names its plan.
+/// `memo` goes on the principal transfer; the bonus transfer names its plan. Plans for
+/// some levels only are matched by the member's `level_id`.
+#[allow(clippy::too_many_arguments)]
 pub fn topup_posting(
     member: &str,
+    level_id: &str,
     store: StoreId,
     tender: Tender,
     amount: Money,
@@ -37,14 +39,7 @@ pub fn topup_posting(
     rules: &RuleSet,
     today: LocalDate,
 ) -> Result<TopupPosting, RuleError> {
-    // Every member has the standard level until levels with their own benefits exist.
-    let bonus = topup_bonus(
-        amount,
-        store,
-        Some(STANDARD_LEVEL_ID),
-        &rules.topup_plans,
-        today,
-    )?;
+    let bonus = topup_bonus(amount, store, Some(level_id), &rules.topup_plans, today)?;
     let store = store.to_string();
     let mut transfers = vec![NewTransfer {
         debit: AccountKey::store_tender(&store, tender.code()),

@@ -20,6 +20,8 @@ pub enum Backend {
 pub struct TestServer {
     pub base: String,
     pub db: Db,
+    /// The database's URL, for stories that run the `huiyuan` command against it.
+    pub database_url: String,
     /// The running server's state, for stories that drive the ledger directly.
     pub state: AppState,
     pub backend: Backend,
@@ -76,6 +78,7 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
         }
     };
     let db = Db::connect(&url).await.expect("connect");
+    let database_url = url.clone();
     db.migrate().await.expect("migrate");
     assert!(bootstrap::load_demo_data(&db).await.expect("demo data"));
     let listener = huiyuan_server::serve::bind("127.0.0.1:0")
@@ -97,6 +100,7 @@ pub async fn start(backend: Backend) -> Option<TestServer> {
     Some(TestServer {
         base,
         db,
+        database_url,
         state,
         backend,
         cleanup,
