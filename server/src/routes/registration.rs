@@ -176,6 +176,12 @@ pub async fn put_settings(
     StaffAuth(staff, _): StaffAuth,
     ApiJson(policy): ApiJson<RegistrationPolicy>,
 ) -> AppResult<ApiJson<RegistrationPolicy>> {
+    // Named as the request names it, not by its place in the rule set.
+    policy.check("registration").map_err(|error| {
+        let mut field = huiyuan_shared::FieldError::from(error);
+        field.field = field.field.trim_start_matches("registration.").to_owned();
+        AppError::field(field)
+    })?;
     let mut tx = state.db.writer.begin().await?;
     let mut rules = sale::current_rules(&mut tx).await?;
     let before = rules.registration;
