@@ -167,7 +167,10 @@ async fn registration_story(server: &TestServer) {
             .bearer_auth(&cashier),
     )
     .await;
-    let referral_code = referrer["referral_code"].as_str().unwrap().to_owned();
+    let referral_code = referrer["referral_code"]
+        .as_str()
+        .expect("a string")
+        .to_owned();
     assert_eq!(points_of(server, &referrer_id).await, 0);
 
     // A asks for a code; the answer says nothing of the phone, the SMS waits in the outbox.
@@ -181,7 +184,7 @@ async fn registration_story(server: &TestServer) {
         .bind(phone_a)
         .fetch_one(&server.db.pool)
         .await
-        .unwrap();
+        .expect("query");
     assert!(!stored.contains(&code_a), "the code is stored only hashed");
 
     // Bad input is reported field by field before the code is looked at: no try is used.
@@ -195,12 +198,12 @@ async fn registration_story(server: &TestServer) {
     assert_eq!(status, 400);
     let fields: Vec<(String, String)> = bad["details"]["fields"]
         .as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
         .map(|f| {
             (
-                f["field"].as_str().unwrap().to_owned(),
-                f["code"].as_str().unwrap().to_owned(),
+                f["field"].as_str().expect("a string").to_owned(),
+                f["code"].as_str().expect("a string").to_owned(),
             )
         })
         .collect();
@@ -221,7 +224,7 @@ async fn registration_story(server: &TestServer) {
         .bind(phone_a)
         .fetch_one(&server.db.pool)
         .await
-        .unwrap();
+        .expect("query");
     assert_eq!(attempts, 0);
 
     // A registers with the code and a referral: pending, no session.
@@ -262,7 +265,7 @@ async fn registration_story(server: &TestServer) {
     )
     .await;
     assert_eq!(status, 200, "{queue}");
-    assert_eq!(queue["members"].as_array().unwrap().len(), 1);
+    assert_eq!(queue["members"].as_array().expect("a list").len(), 1);
     let row = &queue["members"][0];
     assert_eq!(row["id"], member_a.as_str());
     assert_eq!(row["name"], "王小明");
@@ -290,7 +293,8 @@ async fn registration_story(server: &TestServer) {
     assert_eq!((first, second), (200, 200), "{one} {two}");
     assert_eq!(one["member"]["status"], "active");
     assert_eq!(two["member"]["status"], "active");
-    let paid = one["referral_points"].as_i64().unwrap() + two["referral_points"].as_i64().unwrap();
+    let paid = one["referral_points"].as_i64().expect("a number")
+        + two["referral_points"].as_i64().expect("a number");
     assert_eq!(paid, REFERRAL_POINTS);
     let (status, again) = approve().await;
     assert_eq!(status, 200);
@@ -303,7 +307,7 @@ async fn registration_story(server: &TestServer) {
     .bind(phone_a)
     .fetch_one(&server.db.pool)
     .await
-    .unwrap();
+    .expect("query");
     assert_eq!(welcomes, 1);
     let (status, logged_in) = member_login(server, phone_a, "secret123").await;
     assert_eq!(status, 200, "{logged_in}");
@@ -315,7 +319,7 @@ async fn registration_story(server: &TestServer) {
             .bearer_auth(&manager),
     )
     .await;
-    assert!(queue["members"].as_array().unwrap().is_empty());
+    assert!(queue["members"].as_array().expect("a list").is_empty());
     let (status, refused) = call(
         client
             .post(server.url(&format!("/api/v1/members/{member_a}/reject")))
@@ -340,15 +344,20 @@ async fn registration_story(server: &TestServer) {
     let phone_c = "13912340003";
     assert_eq!(ask_code(server, phone_c).await.0, 201);
     let code_c = code_sent_to(server, phone_c).await;
-    let wrong_c = if code_c == "000000" { "000001" } else { "000000" };
+    let wrong_c = if code_c == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
     for left in (1..=4).rev() {
-        let (status, wrong) = register(server, &client, registration(phone_c, wrong_c, "韩梅梅")).await;
+        let (status, wrong) =
+            register(server, &client, registration(phone_c, wrong_c, "韩梅梅")).await;
         assert_eq!(status, 400);
         assert_eq!(first_field(&wrong), ("code", "sms_code_wrong"));
         assert!(
             wrong["details"]["fields"][0]["message"]
                 .as_str()
-                .unwrap()
+                .expect("a string")
                 .contains(&left.to_string()),
             "{wrong}"
         );
@@ -365,8 +374,16 @@ async fn registration_story(server: &TestServer) {
     assert_eq!(status, 429, "{limited}");
     assert_eq!(limited["code"], "rate_limited");
     assert_eq!(limited["details"]["scope"], "phone");
-    assert!(limited["details"]["retry_after_seconds"].as_i64().unwrap() <= 60);
-    assert!(limited["message"].as_str().unwrap().contains("频繁"));
+    assert!(
+        limited["details"]["retry_after_seconds"]
+            .as_i64()
+            .expect("a number")
+            <= 60
+    );
+    assert!(limited["message"]
+        .as_str()
+        .expect("a string")
+        .contains("频繁"));
     age_codes(server, phone_c, MINUTE_MS + 1).await;
     assert_eq!(ask_code(server, phone_c).await.0, 201);
     let code_c = code_sent_to(server, phone_c).await;
@@ -384,7 +401,12 @@ async fn registration_story(server: &TestServer) {
     let (status, limited) = ask_code(server, phone_d).await;
     assert_eq!(status, 429);
     assert_eq!(limited["details"]["scope"], "phone");
-    assert!(limited["details"]["retry_after_seconds"].as_i64().unwrap() > 60);
+    assert!(
+        limited["details"]["retry_after_seconds"]
+            .as_i64()
+            .expect("a number")
+            > 60
+    );
 
     // E is rejected with a reason, told by SMS, and may register again with the phone.
     let phone_e = "13912340005";
@@ -416,7 +438,7 @@ async fn registration_story(server: &TestServer) {
     .bind(phone_e)
     .fetch_one(&server.db.pool)
     .await
-    .unwrap();
+    .expect("query");
     assert!(told.contains("姓名不是真实姓名"));
     let (status, _) = call(
         client
@@ -435,8 +457,12 @@ async fn registration_story(server: &TestServer) {
     let (status, _) = ask_code(server, "138 0013 8000").await;
     assert_eq!(status, 201);
     let code = code_sent_to(server, "13800138000").await;
-    let (status, duplicate) =
-        register(server, &client, registration("13800138000", &code, "张三丰")).await;
+    let (status, duplicate) = register(
+        server,
+        &client,
+        registration("13800138000", &code, "张三丰"),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(first_field(&duplicate), ("phone", "duplicate_phone"));
 
@@ -449,7 +475,7 @@ async fn registration_story(server: &TestServer) {
     )
     .await;
     assert_eq!(status, 201, "{entered}");
-    let entered_id = entered["id"].as_str().unwrap().to_owned();
+    let entered_id = entered["id"].as_str().expect("a string").to_owned();
     assert_eq!(points_of(server, &referrer_id).await, 2 * REFERRAL_POINTS);
     assert_eq!(referral_transfers(server, &entered_id).await, 1);
 
@@ -482,7 +508,7 @@ async fn registration_story(server: &TestServer) {
         sqlx::query_as("SELECT ip, COUNT(*) FROM sms_codes GROUP BY ip")
             .fetch_all(&server.db.pool)
             .await
-            .unwrap();
+            .expect("query");
     assert_eq!(addresses.len(), 1, "{addresses:?}");
     let mut sent = addresses[0].1;
     let mut next_phone = 13912340100_i64;

@@ -194,10 +194,7 @@ pub async fn verify(
     .fetch_optional(&mut *connection)
     .await?;
     let Some(latest) = latest else {
-        return Ok(Err(code_refused(
-            code_error::MISSING,
-            "请先获取短信验证码",
-        )));
+        return Ok(Err(code_refused(code_error::MISSING, "请先获取短信验证码")));
     };
     let id: String = latest.try_get("id")?;
     if latest.try_get::<Option<i64>, _>("used_at")?.is_some() {
@@ -258,10 +255,7 @@ pub async fn consume(connection: &mut AnyConnection, id: &str) -> Result<(), App
     if used.rows_affected() == 1 {
         Ok(())
     } else {
-        Err(code_refused(
-            code_error::USED,
-            "验证码已使用，请重新获取",
-        ))
+        Err(code_refused(code_error::USED, "验证码已使用，请重新获取"))
     }
 }
 
@@ -281,7 +275,10 @@ mod tests {
 
     #[test]
     fn a_refusal_tells_when_to_try_again_in_whole_seconds() {
-        let AppError::Refused { status, details, .. } = rate_limited("ip", 1_001) else {
+        let AppError::Refused {
+            status, details, ..
+        } = rate_limited("ip", 1_001)
+        else {
             panic!("a refusal");
         };
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
