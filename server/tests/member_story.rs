@@ -58,7 +58,7 @@ async fn member_story(server: &TestServer) {
     )
     .await;
     assert_eq!(status, 201, "{region}");
-    let region_id = region["id"].as_str().unwrap().to_owned();
+    let region_id = region["id"].as_str().expect("a string").to_owned();
     let (status, again) = call(
         client
             .post(server.url("/api/v1/member-classes"))
@@ -106,8 +106,8 @@ async fn member_story(server: &TestServer) {
     assert_eq!(member["level_name"], "普通会员");
     assert_eq!(member["profile"]["skin_type"], "油性");
     assert_eq!(member["classification"]["region"], region_id.as_str());
-    let member_id = member["id"].as_str().unwrap().to_owned();
-    let member_no = member["member_no"].as_str().unwrap().to_owned();
+    let member_id = member["id"].as_str().expect("a string").to_owned();
+    let member_no = member["member_no"].as_str().expect("a string").to_owned();
     assert!(huiyuan_shared::check_digit::is_valid(&member_no));
 
     // The same phone again is refused, and so is bad input, each naming its field; nothing
@@ -133,9 +133,9 @@ async fn member_story(server: &TestServer) {
     assert_eq!(status, 400);
     let fields: Vec<&str> = bad["details"]["fields"]
         .as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
-        .map(|field| field["field"].as_str().unwrap())
+        .map(|field| field["field"].as_str().expect("a string"))
         .collect();
     for expected in [
         "phone",
@@ -148,7 +148,7 @@ async fn member_story(server: &TestServer) {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE name = '赵敏'")
         .fetch_one(&server.db.pool)
         .await
-        .unwrap();
+        .expect("query");
     assert_eq!(count, 0);
 
     // Every kind of search finds them.
@@ -208,7 +208,7 @@ async fn member_story(server: &TestServer) {
         .bind(&member_id)
         .execute(&server.db.writer)
         .await
-        .unwrap();
+        .expect("query");
     let (status, _) = call(
         phone_client
             .post(server.url("/api/v1/member/auth/login"))
@@ -221,7 +221,7 @@ async fn member_story(server: &TestServer) {
     assert_eq!(own["phone_masked"], "186****5678");
     assert!(own["fields"]
         .as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
         .any(|f| f["key"] == "note1" && f["access"] == "protected"));
     let (status, own) = call(
@@ -241,11 +241,11 @@ async fn member_story(server: &TestServer) {
     assert_eq!(status, 400);
     let refused_fields: Vec<&str> = refused["details"]["fields"]
         .as_array()
-        .unwrap()
+        .expect("a list")
         .iter()
         .map(|field| {
             assert_eq!(field["code"], "protected_field");
-            field["field"].as_str().unwrap()
+            field["field"].as_str().expect("a string")
         })
         .collect();
     assert_eq!(refused_fields, ["profile.birth_date", "profile.note1"]);
@@ -275,7 +275,7 @@ async fn member_story(server: &TestServer) {
     // A new member number must carry a valid check digit and be nobody else's.
     let taken = search(server, &client, &cashier, "q=13800138000").await["members"][0]["member_no"]
         .as_str()
-        .unwrap()
+        .expect("a string")
         .to_owned();
     let (status, refused) = call(
         client
@@ -297,7 +297,7 @@ async fn member_story(server: &TestServer) {
     assert_eq!(refused["details"]["fields"][0]["code"], "bad_check_digit");
     let new_no = format!(
         "88000000{}",
-        huiyuan_shared::check_digit::luhn("88000000").unwrap()
+        huiyuan_shared::check_digit::luhn("88000000").expect("digits")
     );
     let (status, record) = call(
         client
@@ -354,7 +354,7 @@ async fn member_story(server: &TestServer) {
             .bind(&member_id)
             .fetch_all(&server.db.pool)
             .await
-            .unwrap();
+            .expect("query");
     for expected in [
         "member.create",
         "member.update",
