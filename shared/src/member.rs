@@ -480,10 +480,10 @@ mod tests {
             position: 0,
             active: true,
         };
-        assert_eq!(check_field_value(&def, " 女 ").unwrap(), "女");
-        let error = check_field_value(&def, "x").unwrap_err();
+        assert_eq!(check_field_value(&def, " 女 ").as_deref(), Ok("女"));
+        let error = check_field_value(&def, "x").expect_err("not a choice");
         assert_eq!(error.field, "profile.gender");
         assert_eq!(error.code, "not_a_choice");
-        assert_eq!(check_field_value(&def, "").unwrap(), "");
+        assert_eq!(check_field_value(&def, "").as_deref(), Ok(""));
     }
 }

@@ -159,10 +159,19 @@ mod tests {
 
     #[test]
     fn a_reason_is_trimmed_and_bounded() {
-        assert_eq!(check_reject_reason("  资料不全 ").unwrap(), "资料不全");
-        assert_eq!(check_reject_reason("  ").unwrap_err().code, "required");
+        assert_eq!(
+            check_reject_reason("  资料不全 ").as_deref(),
+            Ok("资料不全")
+        );
+        assert_eq!(
+            check_reject_reason("  ").expect_err("empty").code,
+            "required"
+        );
         let long = "字".repeat(REJECT_REASON_CHARS_MAX + 1);
-        assert_eq!(check_reject_reason(&long).unwrap_err().code, "too_long");
+        assert_eq!(
+            check_reject_reason(&long).expect_err("too long").code,
+            "too_long"
+        );
     }
 
     #[test]

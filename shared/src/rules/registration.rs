@@ -50,13 +50,13 @@ mod tests {
         };
         assert!(policy(0).check("registration").is_ok());
         assert!(policy(REFERRAL_POINTS_MAX).check("registration").is_ok());
-        let error = policy(-1).check("registration").unwrap_err();
+        let error = policy(-1).check("registration").expect_err("negative");
         assert_eq!(error.field, "registration.referral_points");
         assert_eq!(error.kind, RuleErrorKind::Negative);
         assert_eq!(
             policy(REFERRAL_POINTS_MAX + 1)
                 .check("registration")
-                .unwrap_err()
+                .expect_err("too many")
                 .kind,
             RuleErrorKind::AboveMaximum
         );
