@@ -6,6 +6,7 @@ use leptos_router::path;
 
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
+use crate::pages::hq::approvals_page::ApprovalsPage;
 use crate::pages::hq::audit_page::AuditPage;
 use crate::pages::hq::overview_page::OverviewPage;
 use crate::pages::hq::staff_page::StaffPage;
@@ -30,6 +31,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/m") view=MemberPage />
                 <ParentRoute path=path!("/hq") view=HqPage>
                     <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("approvals") view=ApprovalsPage />
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />

@@ -36,6 +36,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-members",
     },
     NavItem {
+        label: Key::NavApprovals,
+        path: Some("/hq/approvals"),
+        permission: Permission::MemberApprove,
+        testid: "nav-approvals",
+    },
+    NavItem {
         label: Key::NavCards,
         path: None,
         permission: Permission::HqUse,
