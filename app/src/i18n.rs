@@ -493,7 +493,9 @@ fn zh_cn(key: Key) -> &'static str {
         Key::Registering => "提交中…",
         Key::BackToLogin => "已有账号？去登录",
         Key::PendingTitle => "等待审核",
-        Key::PendingBody => "注册已提交。审核通过后我们会以短信通知您，届时即可用手机号和密码登录。",
+        Key::PendingBody => {
+            "注册已提交。审核通过后我们会以短信通知您，届时即可用手机号和密码登录。"
+        }
         Key::NavApprovals => "会员审核",
         Key::ColChannel => "登记渠道",
         Key::ColReferrer => "推荐人",
@@ -510,7 +512,9 @@ fn zh_cn(key: Key) -> &'static str {
         Key::ReferralPaid => "，推荐人获得 {n} 积分",
         Key::RejectedMessage => "已驳回 {name}",
         Key::NoPending => "暂无待审核的会员",
-        Key::ApprovalsHint => "通过后成为正式会员，推荐人按规则获得积分；驳回后该手机号可重新注册。",
+        Key::ApprovalsHint => {
+            "通过后成为正式会员，推荐人按规则获得积分；驳回后该手机号可重新注册。"
+        }
         Key::NoMemberFound => "未找到会员",
         Key::MemberFrozen => "已冻结",
         Key::MemberFrozenWarning => "该会员已冻结，不能消费或积分",
@@ -659,7 +663,9 @@ fn zh_tw(key: Key) -> &'static str {
         Key::Registering => "提交中…",
         Key::BackToLogin => "已有帳號？去登入",
         Key::PendingTitle => "等待審核",
-        Key::PendingBody => "註冊已提交。審核通過後我們會以簡訊通知您，屆時即可用手機號碼和密碼登入。",
+        Key::PendingBody => {
+            "註冊已提交。審核通過後我們會以簡訊通知您，屆時即可用手機號碼和密碼登入。"
+        }
         Key::NavApprovals => "會員審核",
         Key::ColChannel => "登記管道",
         Key::ColReferrer => "推薦人",
@@ -676,7 +682,9 @@ fn zh_tw(key: Key) -> &'static str {
         Key::ReferralPaid => "，推薦人獲得 {n} 積分",
         Key::RejectedMessage => "已駁回 {name}",
         Key::NoPending => "暫無待審核的會員",
-        Key::ApprovalsHint => "通過後成為正式會員，推薦人依規則獲得積分；駁回後該手機號碼可重新註冊。",
+        Key::ApprovalsHint => {
+            "通過後成為正式會員，推薦人依規則獲得積分；駁回後該手機號碼可重新註冊。"
+        }
         Key::NoMemberFound => "找不到會員",
         Key::MemberFrozen => "已凍結",
         Key::MemberFrozenWarning => "此會員已凍結，不能消費或累積積分",

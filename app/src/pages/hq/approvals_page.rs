@@ -123,7 +123,9 @@ impl Queue {
             match api::registration::reject(&row.id.to_string(), &reason).await {
                 Ok(()) => {
                     self.rejecting.set(None);
-                    self.done(Ok(i18n.t(Key::RejectedMessage).replace("{name}", &row.name)));
+                    self.done(Ok(i18n
+                        .t(Key::RejectedMessage)
+                        .replace("{name}", &row.name)));
                 }
                 Err(error) => self.done(Err(error)),
             }

@@ -17,7 +17,10 @@ use crate::i18n::{use_i18n, Key};
 enum Lookup {
     Idle,
     Searching,
-    Found { members: Vec<MemberSummary>, more: bool },
+    Found {
+        members: Vec<MemberSummary>,
+        more: bool,
+    },
     Failed(ApiError),
 }
 
@@ -118,7 +121,12 @@ pub fn MemberLookup() -> impl IntoView {
 fn ResultRow(member: MemberSummary, selected: RwSignal<Option<MemberSummary>>) -> impl IntoView {
     let i18n = use_i18n();
     let chosen = member.clone();
-    let initial = member.name.chars().next().map(String::from).unwrap_or_default();
+    let initial = member
+        .name
+        .chars()
+        .next()
+        .map(String::from)
+        .unwrap_or_default();
     let is_selected = {
         let id = member.id;
         move || selected.with(|current| current.as_ref().is_some_and(|m| m.id == id))
@@ -168,7 +176,12 @@ fn CurrentMember(selected: RwSignal<Option<MemberSummary>>) -> impl IntoView {
         }
         .into_any(),
         Some(member) => {
-            let initial = member.name.chars().next().map(String::from).unwrap_or_default();
+            let initial = member
+                .name
+                .chars()
+                .next()
+                .map(String::from)
+                .unwrap_or_default();
             view! {
                 <div
                     class="pos-member__current pos-member__current--chosen"
