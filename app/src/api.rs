@@ -5,6 +5,7 @@
 
 pub mod levels;
 pub mod members;
+pub mod registration;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use huiyuan_shared::api::{
@@ -115,6 +116,19 @@ pub(crate) async fn post_empty(path: &str) -> Result<(), ApiError> {
         .send()
         .await
         .map_err(network_error)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(read_error(response).await)
+    }
+}
+
+/// A POST with a JSON body whose answer has none (204).
+pub(crate) async fn post_json_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiError> {
+    let request = with_defaults(Request::post(&url(path)))
+        .json(body)
+        .map_err(|error| client_error(BAD_RESPONSE, error.to_string()))?;
+    let response = request.send().await.map_err(network_error)?;
     if response.ok() {
         Ok(())
     } else {

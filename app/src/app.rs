@@ -6,6 +6,7 @@ use leptos_router::path;
 
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
+use crate::pages::hq::approvals_page::ApprovalsPage;
 use crate::pages::hq::audit_page::AuditPage;
 use crate::pages::hq::levels_page::LevelsPage;
 use crate::pages::hq::member_detail_page::MemberDetailPage;
@@ -35,6 +36,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/hq") view=HqPage>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("levels") view=LevelsPage />
+                    <Route path=path!("approvals") view=ApprovalsPage />
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />

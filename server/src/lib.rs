@@ -18,6 +18,7 @@ pub mod member;
 pub mod notify;
 pub mod openapi;
 pub mod pin;
+pub mod registration;
 pub mod routes;
 pub mod sale;
 pub mod sale_attach;

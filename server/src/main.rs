@@ -189,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bootstrap::demo_shop::load(&db).await?;
                 println!(
                     "demo data loaded: staff admin / manager / cashier, password {}; \
-                     rules (1 point per 元, 100 points = ¥1, top-up bonus) and 8 items",
+                     rules (1 point per 元, 100 points = ¥1, top-up bonus, registrations approved by HQ with 100 referral points) and 8 items",
                     bootstrap::DEMO_PASSWORD
                 );
             } else {

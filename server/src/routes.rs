@@ -12,6 +12,7 @@ pub mod member_pin;
 pub mod member_settings;
 pub mod members;
 pub mod points_adjustments;
+pub mod registration;
 pub mod sales;
 pub mod staff;
 pub mod staff_auth;
@@ -42,6 +43,41 @@ pub fn api_routes() -> ApiRoutes {
             member_auth::logout,
         )
         .get("/api/v1/member/me", Access::Member, member_auth::me)
+        .post(
+            "/api/v1/member/register/code",
+            Access::Public,
+            registration::request_code,
+        )
+        .post(
+            "/api/v1/member/register",
+            Access::Public,
+            registration::register,
+        )
+        .get(
+            "/api/v1/members/pending",
+            Access::Permission(Permission::MemberApprove),
+            registration::pending,
+        )
+        .post(
+            "/api/v1/members/{id}/approve",
+            Access::Permission(Permission::MemberApprove),
+            registration::approve,
+        )
+        .post(
+            "/api/v1/members/{id}/reject",
+            Access::Permission(Permission::MemberApprove),
+            registration::reject,
+        )
+        .get(
+            "/api/v1/registration/settings",
+            Access::Permission(Permission::MemberApprove),
+            registration::get_settings,
+        )
+        .put(
+            "/api/v1/registration/settings",
+            Access::Permission(Permission::RulesEdit),
+            registration::put_settings,
+        )
         .get(
             "/api/v1/stores",
             Access::Permission(Permission::HqUse),

@@ -44,6 +44,11 @@ pub mod error_code {
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const INTERNAL: &str = "internal";
+    /// Too many requests of one kind (SMS codes per phone or per address); `details`
+    /// name the `scope` and `retry_after_seconds`.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// A registrant waiting for approval cannot log in yet.
+    pub const MEMBER_PENDING: &str = "member_pending";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

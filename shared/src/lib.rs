@@ -14,6 +14,7 @@ pub mod member;
 pub mod money;
 pub mod permission;
 pub mod points;
+pub mod registration;
 pub mod rules;
 pub mod sale;
 pub mod topup_batch;

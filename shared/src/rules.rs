@@ -27,6 +27,7 @@ mod earning;
 mod error;
 mod expiry;
 mod pricing;
+mod registration;
 mod split;
 mod topup;
 mod withdrawal;
@@ -55,6 +56,7 @@ pub use pricing::{
     check_points_payment, price, DiscountKind, DiscountsByKind, LineDiscount, PointsPaymentTerms,
     Quote, QuoteLine, QuoteTotals,
 };
+pub use registration::{RegistrationPolicy, REFERRAL_POINTS_MAX};
 pub use split::split_proportionally;
 pub use topup::{topup_bonus, TopupBonus, TopupBonusChoice, TopupPlan, TopupTier};
 pub use withdrawal::{withdrawal_split, BonusForfeit, WithdrawalPolicy, WithdrawalSplit};

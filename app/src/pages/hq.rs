@@ -1,5 +1,6 @@
 //! The pages inside the head-office shell.
 
+pub mod approvals_page;
 pub mod audit_page;
 pub mod levels_page;
 pub mod member_detail_page;

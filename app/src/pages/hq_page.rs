@@ -48,6 +48,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-levels",
     },
     NavItem {
+        label: Key::NavApprovals,
+        path: Some("/hq/approvals"),
+        permission: Permission::MemberApprove,
+        testid: "nav-approvals",
+    },
+    NavItem {
         label: Key::NavCards,
         path: None,
         permission: Permission::HqUse,

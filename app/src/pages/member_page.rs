@@ -1,5 +1,6 @@
 //! `/m`: the member's own phone. A member logs in with their mobile number and sees their
-//! card, points and stored value.
+//! card, points and stored value; someone new registers with an SMS code and either waits
+//! for approval or is logged in at once.
 
 use huiyuan_shared::api::{error_code, ApiError, MemberLoginRequest, MemberMe};
 use huiyuan_shared::{FieldError, Money};
@@ -14,12 +15,18 @@ use crate::components::form_field::FormField;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::loading_view::LoadingView;
 use crate::i18n::{use_document_title, use_i18n, Key};
+use crate::pages::member::registration_form::RegistrationForm;
+use huiyuan_shared::member::MemberStatus;
+use huiyuan_shared::registration::Registered;
 
 /// What the phone knows about the member session.
 #[derive(Clone, Debug, PartialEq)]
 enum MemberState {
     Loading,
     Anonymous,
+    Registering,
+    /// Registered and waiting for HQ's approval, with the member number they were given.
+    AwaitingApproval(String),
     LoggedIn(MemberMe),
     Failed(ApiError),
 }
@@ -55,6 +62,16 @@ pub fn MemberPage() -> impl IntoView {
                 {move || match state.get() {
                     MemberState::Loading => view! { <LoadingView /> }.into_any(),
                     MemberState::Anonymous => view! { <MemberLoginForm state /> }.into_any(),
+                    MemberState::Registering => {
+                        let on_registered = Callback::new(move |registered: Registered| {
+                            state.set(after_registration(registered));
+                        });
+                        let on_back = Callback::new(move |()| state.set(MemberState::Anonymous));
+                        view! { <RegistrationForm on_registered on_back /> }.into_any()
+                    }
+                    MemberState::AwaitingApproval(member_no) => {
+                        view! { <AwaitingApproval member_no state /> }.into_any()
+                    }
                     MemberState::LoggedIn(member) => view! { <MemberHome member state /> }.into_any(),
                     MemberState::Failed(error) => {
                         let retry = Callback::new(move |()| load());
@@ -154,7 +171,49 @@ fn MemberLoginForm(state: RwSignal<MemberState>) -> impl IntoView {
             >
                 {move || if pending.get() { i18n.t(Key::LoggingIn) } else { i18n.t(Key::LoginSubmit) }}
             </button>
+            <button
+                type="button"
+                class="btn btn--ghost m-switch-link"
+                data-testid="m-register-link"
+                on:click=move |_| state.set(MemberState::Registering)
+            >
+                {move || i18n.t(Key::RegisterEntry)}
+            </button>
         </form>
+    }
+}
+
+/// Where a registration leads: the approval notice, or the card when the member was
+/// logged in at once.
+fn after_registration(registered: Registered) -> MemberState {
+    match (registered.status, registered.login) {
+        (MemberStatus::Active, Some(login)) => MemberState::LoggedIn(login.member),
+        (MemberStatus::Active, None) => MemberState::Anonymous,
+        _ => MemberState::AwaitingApproval(registered.member_no),
+    }
+}
+
+#[component]
+fn AwaitingApproval(member_no: String, state: RwSignal<MemberState>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <section class="m-login m-pending card" data-testid="m-register-pending">
+            <div class="m-pending__icon" aria-hidden="true">"✓"</div>
+            <h1 class="m-login__title">{move || i18n.t(Key::PendingTitle)}</h1>
+            <p>{move || i18n.t(Key::PendingBody)}</p>
+            <p class="m-pending__no">
+                <span class="muted">{move || i18n.t(Key::MemberNo)}</span>
+                <span class="num" data-testid="m-register-member-no">{member_no}</span>
+            </p>
+            <button
+                type="button"
+                class="btn btn--secondary btn--large btn--block"
+                data-testid="m-pending-login"
+                on:click=move |_| state.set(MemberState::Anonymous)
+            >
+                {move || i18n.t(Key::LoginSubmit)}
+            </button>
+        </section>
     }
 }
 

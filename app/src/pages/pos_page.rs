@@ -13,6 +13,7 @@ use crate::components::net_status_chip::NetStatusChip;
 use crate::components::staff_guard::StaffGuard;
 use crate::format::clock_now;
 use crate::i18n::{use_document_title, use_i18n, Key};
+use crate::pages::pos::member_lookup::MemberLookup;
 use crate::session::use_session;
 
 /// How often the clock in the top bar is refreshed.
@@ -85,23 +86,7 @@ fn MemberPanel() -> impl IntoView {
             <h2 id="pos-member-title" class="pos-panel__title">
                 {move || i18n.t(Key::MemberPanel)}
             </h2>
-            <div class="pos-member__search">
-                <input
-                    class="input input--large"
-                    type="search"
-                    data-testid="member-search"
-                    placeholder=move || i18n.t(Key::MemberSearchPlaceholder)
-                    disabled=true
-                    aria-describedby="pos-member-hint"
-                />
-                <p id="pos-member-hint" class="hint">
-                    {move || i18n.t(Key::MemberSearchHint)}
-                </p>
-            </div>
-            <div class="pos-member__current" data-testid="pos-member-current">
-                <span class="avatar avatar--empty" aria-hidden="true">"客"</span>
-                <span>{move || i18n.t(Key::WalkInCustomer)}</span>
-            </div>
+            <MemberLookup />
         </section>
     }
 }

@@ -22,6 +22,25 @@ export const sel = {
   memberPoints: '[data-testid="member-points"]',
   memberBalance: '[data-testid="member-balance"]',
   memberLogout: '[data-testid="m-logout"]',
+  registerLink: '[data-testid="m-register-link"]',
+  registerPhone: '[data-testid="m-register-phone"]',
+  registerGetCode: '[data-testid="m-register-get-code"]',
+  registerCodeSent: '[data-testid="m-register-code-sent"]',
+  registerCode: '[data-testid="m-register-code"]',
+  registerName: '[data-testid="m-register-name"]',
+  registerPassword: '[data-testid="m-register-password"]',
+  registerReferral: '[data-testid="m-register-referral"]',
+  registerSubmit: '[data-testid="m-register-submit"]',
+  registerPending: '[data-testid="m-register-pending"]',
+  approvalTable: '[data-testid="approval-table"]',
+  approvalRow: '[data-testid="approval-row"]',
+  approve: '[data-testid="approve"]',
+  approvalNotice: '[data-testid="approval-notice"]',
+  approvalEmpty: '[data-testid="approval-empty"]',
+  navApprovals: '[data-testid="nav-approvals"]',
+  memberSearch: '[data-testid="member-search"]',
+  lookupRow: '[data-testid="member-lookup-row"]',
+  posMemberCurrent: '[data-testid="pos-member-current"]',
 };
 
 export async function staffLogin(page, username, password, next) {
@@ -36,4 +55,22 @@ export async function memberLogin(page, phone, password) {
   await page.fill(sel.memberPhone, phone);
   await page.fill(sel.memberPassword, password);
   await page.click(sel.memberSubmit);
+}
+
+// The code the development SMS provider wrote to the server's log for `phone`.
+export async function registerCodeSentTo(server, phone) {
+  const line = new RegExp(`to="?${phone}"?\\s+kind="?register_code"?\\s+body="?\\D*(\\d{6})`);
+  const match = await server.waitForLog(line);
+  return match[1];
+}
+
+// A staff member's bearer token, for reading what a test needs through the API.
+export async function staffToken(baseUrl, username, password) {
+  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw new Error(`login as ${username}: ${response.status}`);
+  return (await response.json()).token;
 }

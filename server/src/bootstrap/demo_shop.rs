@@ -141,7 +141,8 @@ pub async fn load(db: &Db) -> anyhow::Result<bool> {
             "points_per_yuan": 100, "max_share_bp": 5000, "min_points": 100 }],
         "topup_plans": [{ "id": "topup-bonus", "name": "充500送50，充1000送150", "enabled": true,
             "tiers": [{ "threshold": 50_000, "bonus": { "type": "fixed", "amount": 5_000 } },
-                      { "threshold": 100_000, "bonus": { "type": "fixed", "amount": 15_000 } }] }]
+                      { "threshold": 100_000, "bonus": { "type": "fixed", "amount": 15_000 } }] }],
+        "registration": { "approval_required": true, "referral_points": 100 }
     }))?;
     let now = now_ms();
     let mut tx = db.writer.begin().await?;

@@ -26,6 +26,8 @@ pub enum TransferKind {
     Withdraw,
     /// Bonus taken back when the principal it came with is withdrawn.
     Forfeit,
+    /// Points to a member whose referral became a formal member.
+    Referral,
 }
 
 impl TransferKind {
@@ -45,6 +47,7 @@ impl TransferKind {
             TransferKind::Settle => "settle",
             TransferKind::Withdraw => "withdraw",
             TransferKind::Forfeit => "forfeit",
+            TransferKind::Referral => "referral",
         }
     }
 }

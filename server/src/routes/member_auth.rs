@@ -14,17 +14,20 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use huiyuan_shared::api::{
-    mask_mobile, ApiError, MemberLoginRequest, MemberLoginResponse, MemberMe,
+    error_code, mask_mobile, ApiError, MemberLoginRequest, MemberLoginResponse, MemberMe,
 };
+use huiyuan_shared::member::MemberStatus;
 use huiyuan_shared::validate::{check_password_input, normalize_mobile};
 use huiyuan_shared::ValidationErrors;
 use sqlx::Row;
 
 /// Logs a member in with their phone number and password. A phone stays logged in for
-/// thirty days: it is the member's own device.
+/// thirty days: it is the member's own device. A registrant still waiting for approval is
+/// refused with `member_pending` (403).
 #[utoipa::path(post, path = "/api/v1/member/auth/login", tag = "member", operation_id = "member_auth_login", request_body = MemberLoginRequest,
     responses((status = 200, body = MemberLoginResponse), (status = 400, body = ApiError),
-        (status = 401, body = ApiError), (status = 423, body = ApiError)))]
+        (status = 401, body = ApiError), (status = 403, body = ApiError, description = "member_pending: waiting for approval"),
+        (status = 423, body = ApiError)))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -47,6 +50,21 @@ pub async fn login(
         &client,
     )
     .await?;
+    // Checked only once the password matched, so a stranger learns nothing of the
+    // registration from the answer.
+    let status: String = sqlx::query("SELECT status FROM members WHERE id = $1")
+        .bind(&verified.id)
+        .fetch_one(&state.db.pool)
+        .await?
+        .try_get("status")?;
+    if status == MemberStatus::Pending.code() {
+        return Err(AppError::Refused {
+            status: StatusCode::FORBIDDEN,
+            code: error_code::MEMBER_PENDING,
+            message: "您的注册正在等待审核，审核通过后即可登录".to_owned(),
+            details: serde_json::json!({}),
+        });
+    }
     let mut tx = state.db.writer.begin().await?;
     credentials::clear_failures(&mut tx, AccountTable::Members, &verified.id).await?;
     let (token, expires_at) = session::create(
@@ -122,7 +140,7 @@ pub async fn me(
     Ok(ApiJson(member_me(&state.db, &member.id.to_string()).await?))
 }
 
-async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
+pub(crate) async fn member_me(db: &Db, member_id: &str) -> AppResult<MemberMe> {
     let row = sqlx::query(
         "SELECT m.id, m.member_no, m.name, m.phone, l.name AS level_name \
              FROM members m JOIN member_levels l ON l.id = m.level_id WHERE m.id = $1",

@@ -78,7 +78,10 @@ pub async fn create(
     if let Some(store) = new.store_id {
         crate::scope::counter_store(&mut tx, &staff, store).await?;
     }
-    let (id, _) = record::insert(&mut tx, &crate::audit::Actor::staff(&staff), &new).await?;
+    let actor = crate::audit::Actor::staff(&staff);
+    let (id, _) = record::insert(&mut tx, &actor, &new).await?;
+    // Entered by staff, the member is formal at once: their referrer earns now.
+    crate::registration::referral::credit(&mut tx, &actor, id).await?;
     let created = record::existing(&mut tx, id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(created)))

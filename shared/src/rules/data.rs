@@ -464,6 +464,9 @@ pub struct RuleSet {
     /// What a withdrawal of stored value does to the bonus (SV-3).
     #[serde(default)]
     pub withdrawal: WithdrawalPolicy,
+    /// Self-registration: approval before a registrant is formal, and referral points.
+    #[serde(default)]
+    pub registration: super::registration::RegistrationPolicy,
 }
 
 impl RuleSet {
@@ -519,6 +522,7 @@ impl RuleSet {
         if let Some(expiry) = &self.points_expiry {
             expiry.check("points_expiry")?;
         }
+        self.registration.check("registration")?;
         Ok(())
     }
 

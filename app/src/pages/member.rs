@@ -1,0 +1,3 @@
+//! The pieces of the member's phone face beside `member_page`.
+
+pub mod registration_form;
