@@ -331,6 +331,15 @@ async fn member_story(server: &TestServer) {
     assert_eq!(status, 200);
     assert_eq!(record["status"], "archived");
     assert!(names(&search(server, &client, &cashier, "q=5678").await).is_empty());
+    let (status, refused) = call(
+        server
+            .browser()
+            .post(server.url("/api/v1/member/auth/login"))
+            .json(&json!({ "phone": "18612345678", "password": "demo1234" })),
+    )
+    .await;
+    assert_eq!(status, 403, "an archived member cannot log in: {refused}");
+    assert_eq!(refused["code"], "account_disabled");
     assert_eq!(
         names(&search(server, &client, &admin, "q=5678&include_archived=true").await),
         ["张无忌"]

@@ -65,6 +65,11 @@ pub async fn login(
             details: serde_json::json!({}),
         });
     }
+    // An archived record or a duplicate merged into another member no longer logs in:
+    // the member uses their formal record (staff restore an archived one).
+    if status == MemberStatus::Archived.code() || status == MemberStatus::Merged.code() {
+        return Err(AppError::Disabled);
+    }
     let mut tx = state.db.writer.begin().await?;
     credentials::clear_failures(&mut tx, AccountTable::Members, &verified.id).await?;
     let (token, expires_at) = session::create(
