@@ -25,6 +25,9 @@ test('enter, find and edit a member; add a questionnaire field', async () => {
   await page.fill('[data-testid="new-field-choices"]', '干性，油性，混合');
   await page.click('[data-testid="new-field-save"]');
   await page.locator('tr[data-field-key="skin_type"]').waitFor();
+  await page.fill('[data-testid="new-class-region"]', '浦东');
+  await page.press('[data-testid="new-class-region"]', 'Enter');
+  await page.waitForFunction(() => /浦东/.test(document.querySelector('[data-list="region"]')?.innerText ?? ''));
   await screenshot(page, 'hq-member-settings-1440x900');
 
   // Enter a member; a duplicate phone is refused by name.
@@ -63,6 +66,20 @@ test('enter, find and edit a member; add a questionnaire field', async () => {
   assert.equal(await page.inputValue('[data-field="note1"]'), '喜欢茉莉花茶');
   assert.equal(await page.inputValue('[data-field="skin_type"]'), '混合');
   assert.match(await page.locator('[data-testid="member-balances"]').innerText(), /¥0\.00/);
+
+  // Reclassify, and a new member number must carry a valid check digit.
+  await page.selectOption('[data-class-list="region"]', { label: '浦东' });
+  await page.click('[data-testid="classification-save"]');
+  await page.click('[data-testid="member-number-open"]');
+  await page.fill('[data-testid="member-number"]', '880000001');
+  await page.press('[data-testid="member-number"]', 'Enter');
+  await page.waitForFunction(() => /校验位/.test(document.body.innerText));
+  await page.fill('[data-testid="member-number"]', '880000005');
+  await page.press('[data-testid="member-number"]', 'Enter');
+  await page.waitForFunction(() => /880000005/.test(document.body.innerText));
+  await page.reload();
+  await page.locator('[data-class-list="region"]').waitFor();
+  assert.equal(await page.locator('[data-class-list="region"] option:checked').innerText(), '浦东');
   await screenshot(page, 'hq-member-360-1440x900');
   await context.close();
 });

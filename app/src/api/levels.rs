@@ -16,3 +16,9 @@ pub async fn create(draft: &LevelDraft) -> Result<Level, ApiError> {
 pub async fn update(id: &str, draft: &LevelDraft) -> Result<Level, ApiError> {
     put_json(&format!("/levels/{}", encode(id)), draft).await
 }
+
+pub async fn member_history(
+    member_id: &str,
+) -> Result<Vec<huiyuan_shared::level::LevelHistoryEntry>, ApiError> {
+    get_json(&format!("/members/{member_id}/level-history")).await
+}

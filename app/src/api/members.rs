@@ -58,3 +58,11 @@ pub async fn purchases(id: &str) -> Result<Vec<huiyuan_shared::member::MemberPur
 pub async fn ledger(id: &str) -> Result<huiyuan_shared::value::LedgerPage, ApiError> {
     get_json(&format!("/members/{id}/ledger?limit=50")).await
 }
+
+pub async fn change_number(id: &str, member_no: &str) -> Result<MemberRecord, ApiError> {
+    put_json(
+        &format!("/members/{id}/number"),
+        &serde_json::json!({ "member_no": member_no }),
+    )
+    .await
+}

@@ -3,7 +3,8 @@
 
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::member::{
-    FieldDef, FieldKind, MemberPatch, MemberRecord, MemberStatus, Profile,
+    ClassList, Classification, FieldDef, FieldKind, MemberClass, MemberPatch, MemberRecord,
+    MemberStatus, Profile,
 };
 use huiyuan_shared::value::LedgerPage;
 use huiyuan_shared::{FieldError, Money, Permission};
@@ -116,7 +117,10 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                 <span class=badge data-testid="member-status">{move || i18n.t(status)}</span>
                 {member.frozen.then(|| view! { <span class="badge badge--danger">{move || i18n.t(Key::MemberFrozen)}</span> })}
             </h1>
-            <div class="toolbar">{archive_button}</div>
+            <div class="toolbar">
+                {session.can(Permission::MemberEdit).then(|| view! { <NumberChanger id=id.clone() on_change /> })}
+                {archive_button}
+            </div>
         </div>
         {move || action_error.get().map(|error| view! { <ErrorView error /> })}
         <div class="member-360">
@@ -130,11 +134,13 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                     <dt>{move || i18n.t(Key::HasPin)}</dt>
                     <dd>{move || i18n.t(has_pin)}</dd>
                 </dl>
+                <ClassificationEditor id=id.clone() current=member.classification.clone() />
                 <ProfileEditor id=id.clone() profile=member.profile.clone() />
             </section>
             <div class="member-360__side">
                 <LedgerSections id=id.clone() />
                 <PurchasesSection id=id.clone() />
+                <LevelHistorySection id=id.clone() />
                 <section class="card">
                     <h2 class="card__title">{move || i18n.t(Key::ActivityRecords)}</h2>
                     <p class="muted">{move || i18n.t(Key::SectionLater)}</p>
@@ -145,6 +151,142 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                 </section>
             </div>
         </div>
+    }
+}
+
+/// Gives the member a new member number (更改编号); the server checks the check digit.
+#[component]
+fn NumberChanger(id: String, on_change: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let open = RwSignal::new(false);
+    let number = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let id = id.clone();
+        error.set(None);
+        spawn_local(async move {
+            match api::members::change_number(&id, number.get_untracked().trim()).await {
+                Ok(_) => on_change.run(()),
+                Err(failure) => {
+                    let message = api::field_errors(&failure)
+                        .first()
+                        .map(|field| i18n.field_error(&field.code, &field.message))
+                        .unwrap_or_else(|| i18n.error(&failure));
+                    error.set(Some(message));
+                }
+            }
+        });
+    };
+    move || {
+        if !open.get() {
+            return view! {
+                <button class="btn btn--ghost" data-testid="member-number-open" on:click=move |_| open.set(true)>
+                    {move || i18n.t(Key::ChangeNumber)}
+                </button>
+            }
+            .into_any();
+        }
+        view! {
+            <form class="toolbar" on:submit=submit.clone()>
+                <input class="input" inputmode="numeric" maxlength="20" required data-testid="member-number"
+                    placeholder=move || i18n.t(Key::ColMemberNo) bind:value=number />
+                <button type="submit" class="btn btn--primary">{move || i18n.t(Key::Save)}</button>
+                {move || error.get().map(|message| view! { <span class="field__error" role="alert">{message}</span> })}
+            </form>
+        }
+        .into_any()
+    }
+}
+
+/// The member's classification (MEM-3): one entry of each list HQ keeps, or none.
+#[component]
+fn ClassificationEditor(id: String, current: Classification) -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let classes = LocalResource::new(api::members::classes);
+    let chosen = RwSignal::new(current);
+    let saved = RwSignal::new(false);
+    let failure = RwSignal::new(None::<ApiError>);
+    let can_edit = session.can(Permission::MemberEdit);
+    let save = move |_| {
+        let id = id.clone();
+        saved.set(false);
+        failure.set(None);
+        spawn_local(async move {
+            let patch = MemberPatch {
+                classification: Some(chosen.get_untracked()),
+                ..Default::default()
+            };
+            match api::members::update(&id, &patch).await {
+                Ok(record) => {
+                    chosen.set(record.classification);
+                    saved.set(true);
+                }
+                Err(error) => failure.set(Some(error)),
+            }
+        });
+    };
+    let selects = move || {
+        let Some(Ok(all)) = classes.get() else {
+            return None;
+        };
+        let lists = ClassList::ALL.into_iter().map(|list| {
+            let options: Vec<MemberClass> = all
+                .iter()
+                .filter(|class| class.list == list && class.active)
+                .cloned()
+                .collect();
+            let value = move || {
+                chosen.with(|chosen| match list {
+                    ClassList::Frequency => chosen.frequency.clone(),
+                    ClassList::Type => chosen.r#type.clone(),
+                    ClassList::Region => chosen.region.clone(),
+                })
+            };
+            let set = move |event: leptos::ev::Event| {
+                let picked = Some(event_target_value(&event)).filter(|id| !id.is_empty());
+                chosen.update(|chosen| match list {
+                    ClassList::Frequency => chosen.frequency = picked,
+                    ClassList::Type => chosen.r#type = picked,
+                    ClassList::Region => chosen.region = picked,
+                });
+            };
+            let label = match list {
+                ClassList::Frequency => Key::ListFrequency,
+                ClassList::Type => Key::ListType,
+                ClassList::Region => Key::ListRegion,
+            };
+            view! {
+                <label class="field">
+                    <span class="field__label">{move || i18n.t(label)}</span>
+                    <select class="input" disabled=!can_edit data-class-list=list.code() on:change=set>
+                        <option value="" selected=move || value().is_none()>"—"</option>
+                        {options.into_iter().map(|option| {
+                            let id = option.id.clone();
+                            view! {
+                                <option value=option.id.clone() selected=move || value().as_deref() == Some(id.as_str())>
+                                    {option.name}
+                                </option>
+                            }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        }).collect_view();
+        Some(view! { <div class="profile-grid profile-grid--three">{lists}</div> })
+    };
+    view! {
+        {selects}
+        {can_edit.then(|| view! {
+            <div class="form-row__actions">
+                <button class="btn btn--secondary" data-testid="classification-save" on:click=save.clone()>
+                    {move || i18n.t(Key::SaveClassification)}
+                </button>
+                {move || saved.get().then(|| view! { <span class="muted">{move || i18n.t(Key::Saved)}</span> })}
+            </div>
+        })}
+        {move || failure.get().map(|error| view! { <ErrorView error /> })}
     }
 }
 
@@ -385,6 +527,63 @@ fn LedgerView(page: LedgerPage) -> impl IntoView {
                     }).collect_view()}
                     {empty.then(|| view! { <tr><td colspan="4" class="table__empty">{move || i18n.t(Key::NoData)}</td></tr> })}
                 </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Every change of the member's level, newest first.
+#[component]
+fn LevelHistorySection(id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let history = LocalResource::new(move || {
+        let id = id.clone();
+        async move { api::levels::member_history(&id).await }
+    });
+    let rows = move || match history.get() {
+        None => view! { <tr><td colspan="4"><LoadingView /></td></tr> }.into_any(),
+        Some(Err(error)) => view! { <tr><td colspan="4"><ErrorView error /></td></tr> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! {
+            <tr><td colspan="4" class="table__empty">{move || i18n.t(Key::NoData)}</td></tr>
+        }
+        .into_any(),
+        Some(Ok(list)) => list
+            .into_iter()
+            .map(|entry| {
+                let change = match &entry.from_level_name {
+                    Some(from) => format!("{from} → {}", entry.to_level_name),
+                    None => entry.to_level_name.clone(),
+                };
+                let ends = entry
+                    .expires_at
+                    .as_deref()
+                    .map(local_time)
+                    .unwrap_or_else(|| "—".to_owned());
+                view! {
+                    <tr>
+                        <td class="nowrap num">{local_time(&entry.created_at)}</td>
+                        <td>{change}</td>
+                        <td class="mono">{entry.reason.code()}</td>
+                        <td class="nowrap num">{ends}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        <section class="card card--flush">
+            <h2 class="card__title">{move || i18n.t(Key::LevelHistory)}</h2>
+            <table class="table table--dense" data-testid="member-level-history">
+                <thead>
+                    <tr>
+                        <th>{move || i18n.t(Key::ColTime)}</th>
+                        <th>{move || i18n.t(Key::ColLevel)}</th>
+                        <th>{move || i18n.t(Key::ColEntryKind)}</th>
+                        <th>{move || i18n.t(Key::LevelExpires)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
             </table>
         </section>
     }
