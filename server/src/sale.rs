@@ -152,13 +152,19 @@ pub(crate) async fn member_context(
     connection: &mut AnyConnection,
     member_id: &str,
 ) -> Result<MemberContext, AppError> {
-    let row = sqlx::query("SELECT level_name FROM members WHERE id = $1")
+    let row = sqlx::query("SELECT level_name, status, frozen_at FROM members WHERE id = $1")
         .bind(member_id)
         .fetch_optional(&mut *connection)
         .await?
         .ok_or_else(|| {
             AppError::field(FieldError::new("member_id", "unknown_member", "会员不存在"))
         })?;
+    // A frozen, archived or merged member neither spends nor earns.
+    let status: String = row.try_get("status")?;
+    let frozen = row.try_get::<Option<i64>, _>("frozen_at")?.is_some();
+    if let Some(refusal) = crate::card::standing::refusal_for("member_id", &status, frozen) {
+        return Err(refusal);
+    }
     Ok(MemberContext {
         level_id: STANDARD_LEVEL_ID.to_owned(),
         level_name: row.try_get("level_name")?,

@@ -51,6 +51,7 @@ pub async fn create(
             scope::counter_store(connection, &staff, request.store_id).await?;
             scope::existing_member(connection, request.member_id).await?;
             let member = request.member_id.to_string();
+            crate::card::standing::check(connection, &member, "member_id").await?;
             let context = PostingContext {
                 command_id: request.id.to_string(),
                 store_id: Some(request.store_id.to_string()),
