@@ -7,6 +7,8 @@ use leptos_router::path;
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
 use crate::pages::hq::audit_page::AuditPage;
+use crate::pages::hq::card_stock_page::CardStockPage;
+use crate::pages::hq::cards_page::CardsPage;
 use crate::pages::hq::overview_page::OverviewPage;
 use crate::pages::hq::staff_page::StaffPage;
 use crate::pages::hq::stores_page::StoresPage;
@@ -30,6 +32,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/m") view=MemberPage />
                 <ParentRoute path=path!("/hq") view=HqPage>
                     <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("cards") view=CardsPage />
+                    <Route path=path!("card-stock") view=CardStockPage />
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />

@@ -1,6 +1,8 @@
 //! The pages inside the head-office shell.
 
 pub mod audit_page;
+pub mod card_stock_page;
+pub mod cards_page;
 pub mod overview_page;
 pub mod staff_page;
 pub mod stores_page;
