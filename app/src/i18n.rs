@@ -293,7 +293,6 @@ pub enum Key {
     // Cards
     NavCardStock,
     CardSearchPlaceholder,
-    CardNo,
     CardState,
     CardMedium,
     CardMember,
@@ -477,7 +476,6 @@ fn zh_cn(key: Key) -> &'static str {
         Key::ActorSystem => "系统",
         Key::NavCardStock => "卡库存",
         Key::CardSearchPlaceholder => "输入或扫描会员卡号",
-        Key::CardNo => "卡号",
         Key::CardState => "状态",
         Key::CardMedium => "介质",
         Key::CardMember => "会员",
@@ -653,7 +651,6 @@ fn zh_tw(key: Key) -> &'static str {
         Key::ActorSystem => "系統",
         Key::NavCardStock => "卡庫存",
         Key::CardSearchPlaceholder => "輸入或掃描會員卡號",
-        Key::CardNo => "卡號",
         Key::CardState => "狀態",
         Key::CardMedium => "介質",
         Key::CardMember => "會員",
@@ -831,7 +828,6 @@ fn en(key: Key) -> &'static str {
         Key::ActorSystem => "System",
         Key::NavCardStock => "Card stock",
         Key::CardSearchPlaceholder => "Type or scan a card number",
-        Key::CardNo => "Card number",
         Key::CardState => "State",
         Key::CardMedium => "Medium",
         Key::CardMember => "Member",
@@ -878,7 +874,9 @@ fn en(key: Key) -> &'static str {
         Key::CardRange => "Card numbers",
         Key::CreatedAt => "Created",
         Key::MemberQr => "Member code",
-        Key::MemberQrHint => "Show this code at the till. It refreshes every minute and works once.",
+        Key::MemberQrHint => {
+            "Show this code at the till. It refreshes every minute and works once."
+        }
         Key::QrRefreshIn => "s until refresh",
         Key::Back => "Back",
         Key::ErrCardLost => "This card was reported lost",

@@ -46,11 +46,17 @@ pub async fn change_state(
     .await
 }
 
-pub async fn reissue(card_no: &str, request: &CardReplaceRequest) -> Result<CardReplaced, ApiError> {
+pub async fn reissue(
+    card_no: &str,
+    request: &CardReplaceRequest,
+) -> Result<CardReplaced, ApiError> {
     post_json(&format!("/cards/{}/reissue", encode(card_no)), request).await
 }
 
-pub async fn close(card_no: &str, request: &CardCloseRequest) -> Result<CardCloseReceipt, ApiError> {
+pub async fn close(
+    card_no: &str,
+    request: &CardCloseRequest,
+) -> Result<CardCloseReceipt, ApiError> {
     post_json(&format!("/cards/{}/close", encode(card_no)), request).await
 }
 

@@ -46,7 +46,11 @@ mod tests {
         let svg = qr_svg(&token).expect("fits");
         assert!(svg.starts_with("<svg"));
         let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).unwrap();
-        let dark = code.to_colors().iter().filter(|c| **c == Color::Dark).count();
+        let dark = code
+            .to_colors()
+            .iter()
+            .filter(|c| **c == Color::Dark)
+            .count();
         assert_eq!(svg.matches("h1v1h-1z").count(), dark);
         let size = code.width() + 2 * QUIET_ZONE_MODULES;
         assert!(svg.contains(&format!("viewBox=\"0 0 {size} {size}\"")));

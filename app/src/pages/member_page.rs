@@ -9,11 +9,11 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::brand_mark::BrandMark;
-use crate::components::qr_code::QrCodeView;
 use crate::components::error_view::ErrorView;
 use crate::components::form_field::FormField;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::loading_view::LoadingView;
+use crate::components::qr_code::QrCodeView;
 use crate::i18n::{use_document_title, use_i18n, Key};
 
 /// What the phone knows about the member session.

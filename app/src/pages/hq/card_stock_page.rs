@@ -35,9 +35,13 @@ fn CardStock() -> impl IntoView {
     let i18n = use_i18n();
     let summary = LocalResource::new(api::cards::stock);
     let reload = Callback::new(move |()| summary.refetch());
+    // Kept here: the tables below are drawn anew when the summary is read again.
+    let handed_over = RwSignal::new(None::<usize>);
     let body = move || match summary.get() {
         None => view! { <LoadingView /> }.into_any(),
-        Some(Ok(summary)) => view! { <StockTables summary on_change=reload /> }.into_any(),
+        Some(Ok(summary)) => {
+            view! { <StockTables summary handed_over on_change=reload /> }.into_any()
+        }
         Some(Err(error)) => view! { <ErrorView error on_retry=reload /> }.into_any(),
     };
     view! {
@@ -111,7 +115,11 @@ fn MakeBatchForm(on_change: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn StockTables(summary: CardStockSummary, on_change: Callback<()>) -> impl IntoView {
+fn StockTables(
+    summary: CardStockSummary,
+    handed_over: RwSignal<Option<usize>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     // Counts by location and state, whatever batch the cards came from.
     let mut counted: BTreeMap<(String, &'static str), (CardState, i64)> = BTreeMap::new();
@@ -126,7 +134,7 @@ fn StockTables(summary: CardStockSummary, on_change: Callback<()>) -> impl IntoV
     let batches = summary.batches.clone();
     let batches_empty = batches.is_empty();
     view! {
-        <HandOverForm batches=summary.batches.clone() on_change />
+        <HandOverForm batches=summary.batches.clone() done=handed_over on_change />
         <section class="card card--flush">
             <h2 class="card__title card__title--padded">{move || i18n.t(Key::StockCounts)}</h2>
             <table class="table" data-testid="stock-counts">
@@ -189,7 +197,11 @@ fn StockTables(summary: CardStockSummary, on_change: Callback<()>) -> impl IntoV
 }
 
 #[component]
-fn HandOverForm(batches: Vec<CardBatch>, on_change: Callback<()>) -> impl IntoView {
+fn HandOverForm(
+    batches: Vec<CardBatch>,
+    done: RwSignal<Option<usize>>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let stores = LocalResource::new(api::stores);
     let batch = RwSignal::new(
@@ -202,7 +214,6 @@ fn HandOverForm(batches: Vec<CardBatch>, on_change: Callback<()>) -> impl IntoVi
     let count = RwSignal::new("10".to_owned());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let done = RwSignal::new(None::<usize>);
     let sources: Vec<(String, String)> = batches
         .iter()
         .map(|batch| {
@@ -216,7 +227,12 @@ fn HandOverForm(batches: Vec<CardBatch>, on_change: Callback<()>) -> impl IntoVi
             )
         })
         .collect();
-    let from_of = move |id: &str| batches.iter().find(|b| b.id.to_string() == id).map(|b| b.store_id);
+    let from_of = move |id: &str| {
+        batches
+            .iter()
+            .find(|b| b.id.to_string() == id)
+            .map(|b| b.store_id)
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let batch_id = batch.get_untracked();

@@ -44,7 +44,7 @@ pub fn state_badge(state: CardState) -> &'static str {
         CardState::Active => "badge badge--success",
         CardState::Lost | CardState::Frozen => "badge badge--warn",
         CardState::Closed | CardState::Replaced => "badge badge--muted",
-        CardState::InStock => "badge",
+        CardState::InStock => "badge badge--kind-region",
     }
 }
 
@@ -71,6 +71,12 @@ fn CardDesk() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let card = RwSignal::new(None::<MemberCardView>);
     let error = RwSignal::new(None::<ApiError>);
+    // Kept here, not in the panel: the panel is drawn anew for the card's new state.
+    let desk = Desk {
+        card,
+        stores: LocalResource::new(|| async { api::stores().await.map(counter_stores) }),
+        notice: RwSignal::new(None),
+    };
     let on_find = move |event: SubmitEvent| {
         event.prevent_default();
         let number = query.get_untracked().trim().to_owned();
@@ -78,6 +84,7 @@ fn CardDesk() -> impl IntoView {
             return;
         }
         error.set(None);
+        desk.notice.set(None);
         spawn_local(async move {
             match api::cards::get(&number).await {
                 Ok(found) => card.set(Some(found)),
@@ -104,13 +111,21 @@ fn CardDesk() -> impl IntoView {
                 </button>
             </form>
             {move || error.get().map(|error| view! { <ErrorView error /> })}
-            {move || card.get().map(|shown| view! { <CardDetail shown card /> })}
+            {move || card.get().map(|shown| view! { <CardDetail shown desk /> })}
         </div>
     }
 }
 
+/// What the card panels share and keep across the card's changes.
+#[derive(Clone, Copy)]
+struct Desk {
+    card: RwSignal<Option<MemberCardView>>,
+    stores: LocalResource<Result<Vec<StoreNode>, ApiError>>,
+    notice: RwSignal<Option<String>>,
+}
+
 #[component]
-fn CardDetail(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) -> impl IntoView {
+fn CardDetail(shown: MemberCardView, desk: Desk) -> impl IntoView {
     let i18n = use_i18n();
     let state = shown.state;
     let member = match (&shown.member_name, &shown.member_no) {
@@ -118,7 +133,11 @@ fn CardDetail(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) -> 
         _ => "—".to_owned(),
     };
     let medium = medium_key(shown.medium);
-    let issued = shown.issued_at.as_deref().map(local_time).unwrap_or_default();
+    let issued = shown
+        .issued_at
+        .as_deref()
+        .map(local_time)
+        .unwrap_or_default();
     view! {
         <div class="card-columns">
             <section class="card">
@@ -144,7 +163,7 @@ fn CardDetail(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) -> 
                     })}
                 </dl>
             </section>
-            <CardActions shown card />
+            <CardActions shown desk />
         </div>
     }
 }
@@ -152,10 +171,14 @@ fn CardDetail(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) -> 
 /// The actions a card in its state allows, with what they need: a reason, the store where
 /// it happens, a new card number, how a refund is paid.
 #[component]
-fn CardActions(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) -> impl IntoView {
+fn CardActions(shown: MemberCardView, desk: Desk) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
-    let stores = LocalResource::new(|| async { api::stores().await.map(counter_stores) });
+    let Desk {
+        card,
+        stores,
+        notice,
+    } = desk;
     let store = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
     let new_card = RwSignal::new(String::new());
@@ -163,7 +186,6 @@ fn CardActions(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) ->
     let tender = RwSignal::new("cash".to_owned());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let notice = RwSignal::new(None::<String>);
     let card_no = shown.card_no.clone();
     let state = shown.state;
 
@@ -172,7 +194,9 @@ fn CardActions(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) ->
         match result {
             Ok((updated, message)) => {
                 card.set(Some(updated));
-                notice.set(Some(message.unwrap_or_else(|| i18n.t(Key::ActionDone).to_owned())));
+                notice.set(Some(
+                    message.unwrap_or_else(|| i18n.t(Key::ActionDone).to_owned()),
+                ));
             }
             Err(failure) => error.set(Some(failure)),
         }
@@ -242,7 +266,9 @@ fn CardActions(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) ->
                 id: uuid::Uuid::now_v7(),
                 store_id,
                 refund: refund.get_untracked(),
-                tender: refund.get_untracked().then(|| tender_of(&tender.get_untracked())),
+                tender: refund
+                    .get_untracked()
+                    .then(|| tender_of(&tender.get_untracked())),
                 reason: reason_text().unwrap_or_default(),
                 pin: None,
             };
@@ -346,12 +372,15 @@ fn CardActions(shown: MemberCardView, card: RwSignal<Option<MemberCardView>>) ->
                             <input type="checkbox" data-testid="card-refund" bind:checked=refund />
                             <span>{move || i18n.t(Key::RefundPrincipal)}</span>
                         </label>
+                        <label class="field">
+                        <span class="field__label">{move || i18n.t(Key::Tender)}</span>
                         <select class="input" data-testid="card-tender" bind:value=tender disabled=move || !refund.get()>
                             <option value="cash">{move || i18n.t(Key::TenderCash)}</option>
                             <option value="bank_card">{move || i18n.t(Key::TenderBankCard)}</option>
                             <option value="wechat">{move || i18n.t(Key::TenderWechat)}</option>
                             <option value="alipay">{move || i18n.t(Key::TenderAlipay)}</option>
                         </select>
+                        </label>
                         <button
                             class="btn btn--danger"
                             data-testid="act-close"
