@@ -717,7 +717,7 @@ async fn the_qr_code_names_the_member_once_within_its_minute(cast: &Cast<'_>) {
 
     // A sale refused for another reason leaves the code usable.
     let code = fresh_code().await;
-    let answer = cast.spend_by_card(&code, 100_000_00).await;
+    let answer = cast.spend_by_card(&code, 10_000_000).await;
     assert_eq!(answer.0, 422, "{}", answer.1);
     assert_eq!(answer.1["code"], "insufficient_balance");
     let (status, _) = cast.sale_by_card(uuid::Uuid::now_v7(), &code).await;

@@ -470,24 +470,31 @@ mod tests {
     #[test]
     fn card_numbers_carry_a_check_digit() {
         let body = "80000000001";
-        let check = check_digit::luhn(body).unwrap();
+        let check = check_digit::luhn(body).expect("valid");
         let number = format!("{body}{check}");
-        assert_eq!(normalize_card_no("card_no", &number).unwrap(), number);
         assert_eq!(
-            normalize_card_no("card_no", &format!("8000 0000 001{check}")).unwrap(),
+            normalize_card_no("card_no", &number).expect("valid"),
+            number
+        );
+        assert_eq!(
+            normalize_card_no("card_no", &format!("8000 0000 001{check}")).expect("valid"),
             number
         );
         let wrong = format!("{body}{}", (check + 1) % 10);
         assert_eq!(
-            normalize_card_no("card_no", &wrong).unwrap_err().code,
+            normalize_card_no("card_no", &wrong)
+                .expect_err("refused")
+                .code,
             "bad_check_digit"
         );
         assert_eq!(
-            normalize_card_no("card_no", "12345").unwrap_err().code,
+            normalize_card_no("card_no", "12345")
+                .expect_err("refused")
+                .code,
             "invalid_card_no"
         );
         assert_eq!(
-            normalize_card_no("card_no", " ").unwrap_err().code,
+            normalize_card_no("card_no", " ").expect_err("refused").code,
             "required"
         );
     }
@@ -500,9 +507,9 @@ mod tests {
         assert_eq!(CardState::Lost.refusal_code(), "card_lost");
         assert_eq!(CardState::Replaced.refusal_code(), "card_replaced");
         assert_eq!(
-            check_prefix("prefix", "12345").unwrap_err().code,
+            check_prefix("prefix", "12345").expect_err("refused").code,
             "invalid_prefix"
         );
-        assert_eq!(check_prefix("prefix", " 88 ").unwrap(), "88");
+        assert_eq!(check_prefix("prefix", " 88 ").expect("valid"), "88");
     }
 }

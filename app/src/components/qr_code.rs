@@ -45,7 +45,8 @@ mod tests {
         let token = format!("HY{}", "0123456789ABCDEF".repeat(7));
         let svg = qr_svg(&token).expect("fits");
         assert!(svg.starts_with("<svg"));
-        let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).unwrap();
+        let code =
+            QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M).expect("valid");
         let dark = code
             .to_colors()
             .iter()
