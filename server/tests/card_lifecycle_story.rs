@@ -11,6 +11,7 @@
 mod common;
 
 use common::{call, invariants, start, Backend, TestServer};
+use huiyuan_server::audit::{self, ChainCheck};
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -162,6 +163,10 @@ async fn card_lifecycle_story(server: &TestServer) {
     invariants::check(&server.db).await;
     merging_moves_every_balance_exactly_once(&cast).await;
     invariants::check(&server.db).await;
+    assert!(matches!(
+        audit::verify(&server.db).await.expect("verify"),
+        ChainCheck::Intact { .. }
+    ));
 }
 
 /// What the stock part leaves for the others: the batch and the cards at S001.
@@ -222,15 +227,20 @@ async fn stock_flows_from_hq_to_a_store(cast: &Cast<'_>) -> Stock {
         .await;
     assert_eq!(status, 403, "stock is HQ's to make");
 
+    let to_s001 = json!({ "id": uuid::Uuid::now_v7(), "from_store_id": cast.hq,
+                          "to_store_id": cast.s001, "batch_id": batch_id, "count": 5 });
     let (status, handover) = cast
-        .post(
-            &cast.admin,
-            "/api/v1/card-handovers",
-            json!({ "id": uuid::Uuid::now_v7(), "from_store_id": cast.hq, "to_store_id": cast.s001,
-                    "batch_id": batch_id, "count": 5 }),
-        )
+        .post(&cast.admin, "/api/v1/card-handovers", to_s001.clone())
         .await;
     assert_eq!(status, 201, "{handover}");
+    let (status, again) = cast
+        .post(&cast.admin, "/api/v1/card-handovers", to_s001)
+        .await;
+    assert_eq!(
+        (status, &again),
+        (200, &handover),
+        "a replay moves nothing more"
+    );
     let at_s001: Vec<String> = serde_json::from_value(handover["card_nos"].clone()).expect("cards");
     assert_eq!(at_s001.len(), 5);
     assert_eq!(at_s001[0], first, "the batch's order");
@@ -298,6 +308,12 @@ async fn stock_flows_from_hq_to_a_store(cast: &Cast<'_>) -> Stock {
     .await
     .expect("audit");
     assert_eq!(audited, 3);
+    let answer = cast.sale_by_card(uuid::Uuid::now_v7(), &at_s001[4]).await;
+    assert_eq!(
+        refusal(&answer),
+        refused(422, "member_card", "card_in_stock"),
+        "a stock card names no one"
+    );
     Stock { at_s001 }
 }
 

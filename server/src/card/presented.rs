@@ -54,10 +54,7 @@ pub async fn identify(
         let token = qr::verify(connection, field, text).await?;
         qr::check_usable(connection, field, &token, command_id, now).await?;
         (token.member_id, "qr", None, Some(token))
-    } else if compact.len() == CARD_NO_DIGITS && compact.bytes().all(|b| b.is_ascii_digit()) {
-        let card = find(connection, &compact)
-            .await?
-            .ok_or_else(|| unknown(field))?;
+    } else if let Some(card) = card_by_number(connection, &compact).await? {
         let member = card.check_active(field)?;
         (member, "card", Some(card.card_no), None)
     } else {
@@ -82,6 +79,18 @@ pub async fn identify(
         card_no,
         qr,
     })
+}
+
+/// The card `number` names, if it has a card number's shape and is one. A member number
+/// changed to twelve digits is not a card and is looked up as a member number.
+async fn card_by_number(
+    connection: &mut AnyConnection,
+    number: &str,
+) -> Result<Option<super::Card>, AppError> {
+    if number.len() != CARD_NO_DIGITS || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    find(connection, number).await
 }
 
 /// The member who stands for `member_id` (itself, or whom it was merged into), refused

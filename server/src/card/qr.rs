@@ -44,7 +44,10 @@ pub fn looks_like(text: &str) -> bool {
 
 /// The signing key, made on first use. Two servers making it at once both insert with
 /// `ON CONFLICT DO NOTHING` and then read the one that won.
-async fn secret(connection: &mut AnyConnection) -> Result<Vec<u8>, AppError> {
+async fn signing_key(connection: &mut AnyConnection) -> Result<Vec<u8>, AppError> {
+    if let Some(key) = stored_key(connection).await? {
+        return Ok(key);
+    }
     let mut fresh = [0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut fresh);
     sqlx::query(
@@ -56,12 +59,23 @@ async fn secret(connection: &mut AnyConnection) -> Result<Vec<u8>, AppError> {
     .bind(now_ms())
     .execute(&mut *connection)
     .await?;
-    let stored: String = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
-        .bind(SECRET_NAME)
-        .fetch_one(&mut *connection)
+    stored_key(connection)
         .await?
-        .try_get("value")?;
-    hex::decode(stored).map_err(|error| AppError::Internal(error.into()))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the QR key was not stored")))
+}
+
+/// The key as stored, if made yet. Only read: checking a code happens on the read pool,
+/// where a write would queue behind SQLite's one writer.
+async fn stored_key(connection: &mut AnyConnection) -> Result<Option<Vec<u8>>, AppError> {
+    let stored: Option<String> = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+        .bind(SECRET_NAME)
+        .fetch_optional(&mut *connection)
+        .await?
+        .map(|row| row.try_get("value"))
+        .transpose()?;
+    stored
+        .map(|text| hex::decode(text).map_err(|error| AppError::Internal(error.into())))
+        .transpose()
 }
 
 fn mac(key: &[u8], payload: &[u8]) -> Result<Hmac<Sha256>, AppError> {
@@ -86,7 +100,7 @@ pub async fn issue_at(
     member_id: MemberId,
     now: i64,
 ) -> Result<MemberQr, AppError> {
-    let key = secret(connection).await?;
+    let key = signing_key(connection).await?;
     let expires_at = now + QR_LIFETIME_SECONDS * 1_000;
     let mut payload = Vec::with_capacity(PAYLOAD_BYTES + MAC_BYTES);
     let mut nonce = [0u8; NONCE_BYTES];
@@ -128,7 +142,10 @@ pub async fn verify(
         .filter(|bytes| bytes.len() == PAYLOAD_BYTES + MAC_BYTES)
         .ok_or_else(|| invalid(field))?;
     let (payload, tag) = bytes.split_at(PAYLOAD_BYTES);
-    let key = secret(connection).await?;
+    // No key yet: no code was ever made, so this one was not made here.
+    let key = stored_key(connection)
+        .await?
+        .ok_or_else(|| invalid(field))?;
     // A constant-time comparison: how far a forged tag matches must not show in timing.
     mac(&key, payload)?
         .verify_truncated_left(tag)
