@@ -31,6 +31,81 @@ async fn card_lifecycle_story_on_postgres() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_full_batch_on_sqlite() {
+    let server = start(Backend::Sqlite).await.expect("sqlite");
+    a_full_batch(&server).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_batch_on_postgres() {
+    let Some(server) = start(Backend::Postgres).await else {
+        return;
+    };
+    a_full_batch(&server).await;
+    server.stop().await;
+}
+
+/// The largest batch, 10,000 cards, is made in one piece with distinct Luhn-checked
+/// numbers, and all of it goes to a store in one hand-over; one card more is refused.
+async fn a_full_batch(server: &TestServer) {
+    let client = reqwest::Client::new();
+    let admin = server.token("admin", "demo1234").await;
+    let hq = server.store_id("HQ").await;
+    let s002 = server.store_id("S002").await;
+    let batch_id = uuid::Uuid::now_v7();
+    let (status, batch) = call(
+        client
+            .post(server.url("/api/v1/card-batches"))
+            .bearer_auth(&admin)
+            .json(&json!({ "id": batch_id, "store_id": hq, "count": 10_000, "medium": "ic" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{batch}");
+    let (status, too_many) = call(
+        client
+            .post(server.url("/api/v1/card-batches"))
+            .bearer_auth(&admin)
+            .json(&json!({ "id": uuid::Uuid::now_v7(), "store_id": hq, "count": 10_001, "medium": "ic" })),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(too_many["details"]["fields"][0]["field"], "count");
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT card_no FROM member_cards WHERE batch_id = $1")
+            .bind(batch_id.to_string())
+            .fetch_all(&server.db.pool)
+            .await
+            .expect("cards");
+    let distinct: std::collections::HashSet<&String> = numbers.iter().collect();
+    assert_eq!((numbers.len(), distinct.len()), (10_000, 10_000));
+    assert!(numbers
+        .iter()
+        .all(|n| huiyuan_shared::card::normalize_card_no("card_no", n).is_ok()));
+    let (status, handover) = call(
+        client
+            .post(server.url("/api/v1/card-handovers"))
+            .bearer_auth(&admin)
+            .json(
+                &json!({ "id": uuid::Uuid::now_v7(), "from_store_id": hq, "to_store_id": s002,
+                           "batch_id": batch_id, "count": 10_000 }),
+            ),
+    )
+    .await;
+    assert_eq!(status, 201, "{handover}");
+    assert_eq!(handover["card_nos"].as_array().map(Vec::len), Some(10_000));
+    let at_s002: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM member_cards WHERE batch_id = $1 AND location_id = $2 AND state = 'in_stock'",
+    )
+    .bind(batch_id.to_string())
+    .bind(&s002)
+    .fetch_one(&server.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(at_s002, 10_000);
+}
+
 /// Who is at work: HQ's admin, the region's manager and the S001 cashier.
 struct Cast<'a> {
     server: &'a TestServer,
