@@ -8,6 +8,8 @@ use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
 use crate::pages::hq::approvals_page::ApprovalsPage;
 use crate::pages::hq::audit_page::AuditPage;
+use crate::pages::hq::card_stock_page::CardStockPage;
+use crate::pages::hq::cards_page::CardsPage;
 use crate::pages::hq::levels_page::LevelsPage;
 use crate::pages::hq::member_detail_page::MemberDetailPage;
 use crate::pages::hq::member_settings_page::MemberSettingsPage;
@@ -37,6 +39,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("levels") view=LevelsPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
+                    <Route path=path!("cards") view=CardsPage />
+                    <Route path=path!("card-stock") view=CardStockPage />
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />

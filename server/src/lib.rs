@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod card;
 pub mod card_expiry;
 pub mod catalogue;
 pub mod countcard;

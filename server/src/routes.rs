@@ -1,6 +1,8 @@
 //! The API's routes, each with the access it requires.
 
 pub mod audit_log;
+pub mod card_stock;
+pub mod cards;
 pub mod catalogue;
 pub mod countcards;
 pub mod giftcards;
@@ -372,4 +374,95 @@ pub fn api_routes() -> ApiRoutes {
             Access::Permission(Permission::ReportView),
             value_report::stored_value,
         )
+        .get(
+            "/api/v1/cards/{card_no}",
+            Access::Permission(Permission::MemberView),
+            cards::get,
+        )
+        .post(
+            "/api/v1/cards",
+            Access::Permission(Permission::CardIssue),
+            cards::issue,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/reissue",
+            Access::Permission(Permission::CardIssue),
+            cards::reissue,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/replace",
+            Access::Permission(Permission::CardIssue),
+            cards::replace_card,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/lost",
+            Access::Permission(Permission::CardFreeze),
+            cards::report_lost,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/found",
+            Access::Permission(Permission::CardFreeze),
+            cards::found,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/freeze",
+            Access::Permission(Permission::CardFreeze),
+            cards::freeze,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/unfreeze",
+            Access::Permission(Permission::CardFreeze),
+            cards::unfreeze,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/transfer",
+            Access::Permission(Permission::CardIssue),
+            cards::transfer,
+        )
+        .post(
+            "/api/v1/cards/{card_no}/close",
+            Access::Permission(Permission::CardClose),
+            cards::close,
+        )
+        .get(
+            "/api/v1/members/{id}/cards",
+            Access::Permission(Permission::MemberView),
+            cards::of_member,
+        )
+        .get(
+            "/api/v1/members/by-card",
+            Access::Permission(Permission::MemberView),
+            cards::by_card,
+        )
+        .post(
+            "/api/v1/members/{id}/freeze",
+            Access::Permission(Permission::CardFreeze),
+            cards::freeze_member,
+        )
+        .post(
+            "/api/v1/members/{id}/unfreeze",
+            Access::Permission(Permission::CardFreeze),
+            cards::unfreeze_member,
+        )
+        .post(
+            "/api/v1/members/merges",
+            Access::Permission(Permission::MemberMerge),
+            cards::merge_members,
+        )
+        .post(
+            "/api/v1/card-batches",
+            Access::Permission(Permission::CardStock),
+            card_stock::create_batch,
+        )
+        .post(
+            "/api/v1/card-handovers",
+            Access::Permission(Permission::CardStock),
+            card_stock::hand_over,
+        )
+        .get(
+            "/api/v1/card-stock",
+            Access::Permission(Permission::CardStock),
+            card_stock::summary,
+        )
+        .post("/api/v1/member/qr", Access::Member, cards::member_qr)
 }

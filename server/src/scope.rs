@@ -72,22 +72,21 @@ pub fn occurred_at(text: Option<&str>) -> Result<Option<i64>, AppError> {
     Ok(Some((parsed.unix_timestamp_nanos() / 1_000_000) as i64))
 }
 
-/// The member a scanned or typed member (card) number or mobile number belongs to.
-pub async fn member_by_card<'e, E>(executor: E, card: &str) -> Result<MemberId, AppError>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    let card = card.trim();
-    let found = sqlx::query("SELECT id FROM members WHERE member_no = $1 OR phone = $1")
-        .bind(card)
-        .fetch_optional(executor)
-        .await?;
-    match found {
-        Some(row) => Ok(crate::auth::principal::parse_id(row.try_get("id")?)?),
-        None => Err(AppError::field(FieldError::new(
-            "member_card",
-            "unknown_card",
-            "会员卡号不存在",
-        ))),
-    }
+/// The member a scanned or typed member card number, member QR code, member number or
+/// mobile number belongs to, refused (naming `member_card`) when the card is not active,
+/// the QR code lapsed or was used, or the member is frozen or archived. See
+/// `card::presented`, which a command uses to also use up a QR code.
+pub async fn member_by_card(
+    connection: &mut AnyConnection,
+    card: &str,
+) -> Result<MemberId, AppError> {
+    let found = crate::card::presented::identify(
+        connection,
+        "member_card",
+        card,
+        None,
+        crate::db::now_ms(),
+    )
+    .await?;
+    Ok(found.member_id)
 }

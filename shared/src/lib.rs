@@ -4,6 +4,7 @@
 //! targets, so that the counter computes exactly what the server records.
 
 pub mod api;
+pub mod card;
 pub mod catalogue;
 pub mod check_digit;
 pub mod countcard;

@@ -2,6 +2,8 @@
 
 pub mod approvals_page;
 pub mod audit_page;
+pub mod card_stock_page;
+pub mod cards_page;
 pub mod levels_page;
 pub mod member_detail_page;
 pub mod member_settings_page;

@@ -55,9 +55,15 @@ static NAV_ITEMS: &[NavItem] = &[
     },
     NavItem {
         label: Key::NavCards,
-        path: None,
-        permission: Permission::HqUse,
+        path: Some("/hq/cards"),
+        permission: Permission::MemberView,
         testid: "nav-cards",
+    },
+    NavItem {
+        label: Key::NavCardStock,
+        path: Some("/hq/card-stock"),
+        permission: Permission::CardStock,
+        testid: "nav-card-stock",
     },
     NavItem {
         label: Key::NavPoints,

@@ -1,6 +1,6 @@
 //! `/m`: the member's own phone. A member logs in with their mobile number and sees their
-//! card, points and stored value; someone new registers with an SMS code and either waits
-//! for approval or is logged in at once.
+//! card, points and stored value, and shows their QR code (会员码) at the till; someone new
+//! registers with an SMS code and either waits for approval or is logged in at once.
 
 use huiyuan_shared::api::{error_code, ApiError, MemberLoginRequest, MemberMe};
 use huiyuan_shared::{FieldError, Money};
@@ -14,6 +14,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form_field::FormField;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::loading_view::LoadingView;
+use crate::components::qr_code::QrCodeView;
 use crate::i18n::{use_document_title, use_i18n, Key};
 use crate::pages::member::registration_form::RegistrationForm;
 use huiyuan_shared::member::MemberStatus;
@@ -228,6 +229,100 @@ fn member_error_text(i18n: crate::i18n::I18n, error: &ApiError) -> String {
 
 #[component]
 fn MemberHome(member: MemberMe, state: RwSignal<MemberState>) -> impl IntoView {
+    let showing_qr = RwSignal::new(false);
+    let back = Callback::new(move |()| showing_qr.set(false));
+    move || {
+        if showing_qr.get() {
+            view! { <MemberQrPanel on_back=back /> }.into_any()
+        } else {
+            let member = member.clone();
+            view! { <MemberSummary member state showing_qr /> }.into_any()
+        }
+    }
+}
+
+/// Seconds before a code lapses at which the phone asks for the next one, so the code on
+/// screen is always one the till will still accept.
+const QR_REFRESH_MARGIN_SECONDS: i64 = 5;
+/// How long to wait before asking again when a code could not be had.
+const QR_RETRY_SECONDS: i64 = 10;
+
+/// 会员码: the member's QR code for the till, replaced by a fresh one before it lapses.
+#[component]
+fn MemberQrPanel(on_back: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let token = RwSignal::new(String::new());
+    let seconds_left = RwSignal::new(0_i64);
+    let error = RwSignal::new(None::<ApiError>);
+    let fetching = StoredValue::new(false);
+    let refresh = move || {
+        if fetching.get_value() {
+            return;
+        }
+        fetching.set_value(true);
+        spawn_local(async move {
+            match api::cards::member_qr().await {
+                Ok(code) => {
+                    token.try_set(code.token);
+                    seconds_left.try_set(code.lifetime_seconds);
+                    error.try_set(None);
+                }
+                Err(failure) => {
+                    seconds_left.try_set(QR_RETRY_SECONDS + QR_REFRESH_MARGIN_SECONDS);
+                    error.try_set(Some(failure));
+                }
+            }
+            fetching.set_value(false);
+        });
+    };
+    refresh();
+    let tick = set_interval_with_handle(
+        move || {
+            let left = (seconds_left.get_untracked() - 1).max(0);
+            seconds_left.try_set(left);
+            if left <= QR_REFRESH_MARGIN_SECONDS {
+                refresh();
+            }
+        },
+        std::time::Duration::from_secs(1),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(tick) = tick {
+            tick.clear();
+        }
+    });
+    let countdown = move || {
+        let shown = (seconds_left.get() - QR_REFRESH_MARGIN_SECONDS).max(0);
+        format!("{shown} {}", i18n.t(Key::QrRefreshIn))
+    };
+    view! {
+        <section class="m-qr card" data-testid="member-qr">
+            <h1 class="m-qr__title">{move || i18n.t(Key::MemberQr)}</h1>
+            {move || {
+                (!token.with(String::is_empty))
+                    .then(|| view! { <QrCodeView text=Signal::derive(move || token.get()) /> })
+            }}
+            <p class="m-qr__hint">{move || i18n.t(Key::MemberQrHint)}</p>
+            <p class="m-qr__countdown muted num" data-testid="qr-countdown">{countdown}</p>
+            {move || error.get().map(|error| view! { <ErrorView error /> })}
+            <button
+                class="btn btn--secondary btn--large btn--block"
+                data-testid="m-qr-back"
+                on:click=move |_| on_back.run(())
+            >
+                {move || i18n.t(Key::Back)}
+            </button>
+        </section>
+    }
+}
+
+#[component]
+fn MemberSummary(
+    member: MemberMe,
+    state: RwSignal<MemberState>,
+    showing_qr: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let busy = RwSignal::new(false);
     let logout = move |_| {
@@ -266,6 +361,13 @@ fn MemberHome(member: MemberMe, state: RwSignal<MemberState>) -> impl IntoView {
                 </span>
             </div>
         </section>
+        <button
+            class="btn btn--primary btn--large btn--block m-show-qr"
+            data-testid="m-show-qr"
+            on:click=move |_| showing_qr.set(true)
+        >
+            {move || i18n.t(Key::MemberQr)}
+        </button>
         <button
             class="btn btn--secondary btn--large btn--block m-logout"
             data-testid="m-logout"

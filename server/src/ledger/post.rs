@@ -110,6 +110,23 @@ pub async fn post_from_lot(
     post_one(tx, context, 0, transfer, now_ms(), Some(lot_id)).await
 }
 
+/// Posts transfers in order where each may take a member's points from a named lot (and,
+/// credited to a member, becomes a lot with its own `points_expire_at`): moving points
+/// between members lot by lot keeps every lot's expiry. Positions follow the list, as in
+/// [`post_transfers`].
+pub async fn post_transfers_from_lots(
+    tx: &mut AnyConnection,
+    context: &PostingContext,
+    transfers: &[(NewTransfer, Option<String>)],
+) -> Result<Vec<String>, LedgerError> {
+    let mut ids = Vec::with_capacity(transfers.len());
+    let now = now_ms();
+    for (index, (transfer, lot)) in transfers.iter().enumerate() {
+        ids.push(post_one(tx, context, index, transfer, now, lot.as_deref()).await?);
+    }
+    Ok(ids)
+}
+
 async fn post_one(
     tx: &mut AnyConnection,
     context: &PostingContext,

@@ -13,13 +13,19 @@ pub async fn member_context(
     member_id: &str,
 ) -> Result<MemberContext, AppError> {
     let row = sqlx::query(
-        "SELECT l.id, l.name, l.discount_bp, l.points_multiplier_bp \
+        "SELECT l.id, l.name, l.discount_bp, l.points_multiplier_bp, m.status, m.frozen_at \
          FROM members m JOIN member_levels l ON l.id = m.level_id WHERE m.id = $1",
     )
     .bind(member_id)
     .fetch_optional(&mut *connection)
     .await?
     .ok_or_else(|| AppError::field(FieldError::new("member_id", "unknown_member", "会员不存在")))?;
+    // A frozen, archived or merged member neither spends nor earns.
+    let status: String = row.try_get("status")?;
+    let frozen = row.try_get::<Option<i64>, _>("frozen_at")?.is_some();
+    if let Some(refusal) = crate::card::standing::refusal_for("member_id", &status, frozen) {
+        return Err(refusal);
+    }
     let basis_points = |column: &str| -> Result<u32, AppError> {
         let value: i64 = row.try_get(column)?;
         u32::try_from(value).map_err(|_| anyhow::anyhow!("level {column} {value}").into())

@@ -2,6 +2,7 @@
 
 use crate::access::StaffAuth;
 use crate::audit::{self, Actor, AuditEvent};
+use crate::card;
 use crate::db::now_ms;
 use crate::error::{AppError, AppResult};
 use crate::extract::ApiJson;
@@ -12,7 +13,6 @@ use crate::pin;
 use crate::sale;
 use crate::sale_attach;
 use crate::sale_return;
-use crate::scope;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -36,16 +36,28 @@ pub async fn create(
     StaffAuth(staff, _): StaffAuth,
     ApiJson(mut request): ApiJson<SaleRequest>,
 ) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    // A QR code found here is used up inside the sale's transaction, so a refused sale
+    // leaves it usable and two sales cannot both use it.
+    let mut qr_code = None;
     if let Some(card) = request.member_card.take() {
-        let found = scope::member_by_card(&state.db.pool, &card).await?;
-        if request.member_id.is_some_and(|id| id != found) {
+        let mut connection = state.db.pool.acquire().await?;
+        let found = card::presented::identify(
+            &mut connection,
+            "member_card",
+            &card,
+            Some(&request.id.to_string()),
+            now_ms(),
+        )
+        .await?;
+        if request.member_id.is_some_and(|id| id != found.member_id) {
             return Err(AppError::field(FieldError::new(
                 "member_card",
                 "member_mismatch",
                 "会员卡号与所选会员不符",
             )));
         }
-        request.member_id = Some(found);
+        request.member_id = Some(found.member_id);
+        qr_code = found.qr;
     }
     // The PIN is checked, and a wrong one counted, before the sale queues for the
     // writer; a replay of a recorded sale is answered without asking again.
@@ -76,7 +88,13 @@ pub async fn create(
     };
     let job_request = request.clone();
     let executed = commands::execute(&state, meta, &fingerprint, move |connection| {
-        Box::pin(async move { sale::checkout(connection, &staff, job_request).await })
+        Box::pin(async move {
+            if let Some(token) = &qr_code {
+                let command = job_request.id.to_string();
+                card::qr::consume(connection, "member_card", token, &command, now_ms()).await?;
+            }
+            sale::checkout(connection, &staff, job_request).await
+        })
     })
     .await;
     let (outcome, receipt) = match executed {

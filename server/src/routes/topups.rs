@@ -50,6 +50,7 @@ pub async fn create(
             let request = job_request;
             scope::counter_store(connection, &staff, request.store_id).await?;
             let member = request.member_id.to_string();
+            crate::card::standing::check(connection, &member, "member_id").await?;
             let level_id = crate::level::benefits::level_id(connection, &member).await?;
             let context = PostingContext {
                 command_id: request.id.to_string(),

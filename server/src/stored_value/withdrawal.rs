@@ -39,6 +39,8 @@ pub async fn withdraw(
     scope::counter_store(connection, staff, request.store_id).await?;
     scope::existing_member(connection, request.member_id).await?;
     let member = request.member_id.to_string();
+    // A frozen member's value stays where it is until they are unfrozen.
+    crate::card::standing::check(connection, &member, "member_id").await?;
     lock_stored_value(connection, &member).await?;
     let before = ledger::member_balances(connection, &member).await?;
     let principal_out = match checked.amount_fen {
