@@ -76,3 +76,8 @@ pub async fn hand_over(request: &CardHandoverRequest) -> Result<CardHandover, Ap
 pub async fn member_qr() -> Result<MemberQr, ApiError> {
     post_json("/member/qr", &serde_json::json!({})).await
 }
+
+/// The cards a member holds and held, for the 360° view.
+pub async fn for_member(member_id: &str) -> Result<Vec<MemberCardView>, ApiError> {
+    get_json(&format!("/members/{member_id}/cards")).await
+}

@@ -138,6 +138,7 @@ fn MemberView(member: MemberRecord, on_change: Callback<()>) -> impl IntoView {
                 <ProfileEditor id=id.clone() profile=member.profile.clone() />
             </section>
             <div class="member-360__side">
+                <CardsSection id=id.clone() />
                 <LedgerSections id=id.clone() />
                 <PurchasesSection id=id.clone() />
                 <LevelHistorySection id=id.clone() />
@@ -527,6 +528,48 @@ fn LedgerView(page: LedgerPage) -> impl IntoView {
                     }).collect_view()}
                     {empty.then(|| view! { <tr><td colspan="4" class="table__empty">{move || i18n.t(Key::NoData)}</td></tr> })}
                 </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// The member's cards with their state; a card is acted on from the cards page (卡务).
+#[component]
+fn CardsSection(id: String) -> impl IntoView {
+    use crate::pages::hq::cards_page::{medium_key, state_badge, state_key};
+    let i18n = use_i18n();
+    let cards = LocalResource::new(move || {
+        let id = id.clone();
+        async move { api::cards::for_member(&id).await }
+    });
+    let rows = move || match cards.get() {
+        None => view! { <tr><td colspan="3"><LoadingView /></td></tr> }.into_any(),
+        Some(Err(error)) => view! { <tr><td colspan="3"><ErrorView error /></td></tr> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! {
+            <tr><td colspan="3" class="table__empty">{move || i18n.t(Key::NoData)}</td></tr>
+        }
+        .into_any(),
+        Some(Ok(list)) => list
+            .into_iter()
+            .map(|card| {
+                let state = state_key(card.state);
+                let medium = medium_key(card.medium);
+                view! {
+                    <tr>
+                        <td class="mono">{card.card_no.clone()}</td>
+                        <td>{move || i18n.t(medium)}</td>
+                        <td><span class=state_badge(card.state)>{move || i18n.t(state)}</span></td>
+                    </tr>
+                }
+            })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        <section class="card card--flush">
+            <h2 class="card__title">{move || i18n.t(Key::NavCards)}</h2>
+            <table class="table table--dense" data-testid="member-cards">
+                <tbody>{rows}</tbody>
             </table>
         </section>
     }
