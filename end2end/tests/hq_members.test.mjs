@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPage, screenshot, serverAndBrowser } from './support/browser.mjs';
-import { staffLogin } from './support/pages.mjs';
+import { memberLogin, staffLogin } from './support/pages.mjs';
 
 const shared = serverAndBrowser({ before, after });
 
@@ -81,5 +81,23 @@ test('enter, find and edit a member; add a questionnaire field', async () => {
   await page.locator('[data-class-list="region"]').waitFor();
   assert.equal(await page.locator('[data-class-list="region"] option:checked').innerText(), '浦东');
   await screenshot(page, 'hq-member-360-1440x900');
+  await context.close();
+});
+
+test('the member edits their own general fields on the phone; protected ones are not offered', async () => {
+  const { context, page } = await newPage(shared.browser, shared.server.baseUrl, 'phone');
+  await memberLogin(page, '13800138000', 'demo1234');
+  await page.click('[data-testid="m-show-profile"]');
+  await page.locator('[data-testid="m-profile"] [data-field="interests"]').waitFor();
+  assert.equal(await page.locator('[data-testid="m-profile"] [data-field="note1"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="m-profile"] [data-field="birth_date"]').count(), 0);
+  await page.fill('[data-field="interests"]', '太极拳');
+  await page.click('[data-testid="m-profile-save"]');
+  await page.locator('[data-testid="m-profile-saved"]').waitFor();
+  await screenshot(page, 'member-profile-390x844');
+  await page.click('[data-testid="m-profile-back"]');
+  await page.click('[data-testid="m-show-profile"]');
+  await page.locator('[data-field="interests"]').waitFor();
+  assert.equal(await page.inputValue('[data-field="interests"]'), '太极拳');
   await context.close();
 });

@@ -66,3 +66,14 @@ pub async fn change_number(id: &str, member_no: &str) -> Result<MemberRecord, Ap
     )
     .await
 }
+
+/// The logged-in member's own profile.
+pub async fn own_profile() -> Result<huiyuan_shared::member::OwnProfile, ApiError> {
+    get_json("/member/profile").await
+}
+
+pub async fn update_own_profile(
+    patch: &MemberPatch,
+) -> Result<huiyuan_shared::member::OwnProfile, ApiError> {
+    patch_json("/member/profile", patch).await
+}

@@ -16,6 +16,7 @@ use crate::components::lang_switch::LangSwitch;
 use crate::components::loading_view::LoadingView;
 use crate::components::qr_code::QrCodeView;
 use crate::i18n::{use_document_title, use_i18n, Key};
+use crate::pages::member::profile_form::OwnProfileForm;
 use crate::pages::member::registration_form::RegistrationForm;
 use huiyuan_shared::member::MemberStatus;
 use huiyuan_shared::registration::Registered;
@@ -230,13 +231,19 @@ fn member_error_text(i18n: crate::i18n::I18n, error: &ApiError) -> String {
 #[component]
 fn MemberHome(member: MemberMe, state: RwSignal<MemberState>) -> impl IntoView {
     let showing_qr = RwSignal::new(false);
-    let back = Callback::new(move |()| showing_qr.set(false));
+    let showing_profile = RwSignal::new(false);
+    let back = Callback::new(move |()| {
+        showing_qr.set(false);
+        showing_profile.set(false);
+    });
     move || {
         if showing_qr.get() {
             view! { <MemberQrPanel on_back=back /> }.into_any()
+        } else if showing_profile.get() {
+            view! { <OwnProfileForm on_back=back /> }.into_any()
         } else {
             let member = member.clone();
-            view! { <MemberSummary member state showing_qr /> }.into_any()
+            view! { <MemberSummary member state showing_qr showing_profile /> }.into_any()
         }
     }
 }
@@ -322,6 +329,7 @@ fn MemberSummary(
     member: MemberMe,
     state: RwSignal<MemberState>,
     showing_qr: RwSignal<bool>,
+    showing_profile: RwSignal<bool>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let busy = RwSignal::new(false);
@@ -367,6 +375,13 @@ fn MemberSummary(
             on:click=move |_| showing_qr.set(true)
         >
             {move || i18n.t(Key::MemberQr)}
+        </button>
+        <button
+            class="btn btn--secondary btn--large btn--block"
+            data-testid="m-show-profile"
+            on:click=move |_| showing_profile.set(true)
+        >
+            {move || i18n.t(Key::MyProfile)}
         </button>
         <button
             class="btn btn--secondary btn--large btn--block m-logout"
