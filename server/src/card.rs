@@ -142,6 +142,21 @@ pub async fn named(
         .ok_or_else(|| AppError::field(FieldError::new(field, "unknown_card", "会员卡不存在")))
 }
 
+/// The card a change names, read only after its row is locked: a change decided on a
+/// state read before the lock could act on a card another change has just moved on
+/// (two reissues of one lost card, a close racing a transfer).
+pub async fn named_for_change(
+    connection: &mut AnyConnection,
+    field: &str,
+    text: &str,
+) -> Result<Card, AppError> {
+    let card_no = huiyuan_shared::card::normalize_card_no(field, text).map_err(AppError::field)?;
+    lock(connection, &card_no).await?;
+    find(connection, &card_no)
+        .await?
+        .ok_or_else(|| AppError::field(FieldError::new(field, "unknown_card", "会员卡不存在")))
+}
+
 /// Locks the card's row until the transaction ends (PostgreSQL; SQLite's one writer
 /// already orders everything), so two changes of one card cannot interleave.
 pub async fn lock(connection: &mut AnyConnection, card_no: &str) -> Result<(), AppError> {

@@ -59,19 +59,26 @@ pub async fn deliver_pending(db: &Db) -> Result<usize, sqlx::Error> {
         let kind: String = row.try_get("kind")?;
         let body: String = row.try_get("body")?;
         deliver(&recipient, &kind, &body);
-        sqlx::query("UPDATE notifications SET sent_at = $2 WHERE id = $1")
-            .bind(&id)
-            .bind(now_ms())
-            .execute(&db.writer)
-            .await?;
+        // A verification code is worth nothing once sent and must not sit in the outbox
+        // in clear text; other messages are kept as the member's communication record.
+        sqlx::query(
+            "UPDATE notifications SET sent_at = $2, \
+             body = CASE WHEN kind = 'register_code' THEN '' ELSE body END WHERE id = $1",
+        )
+        .bind(&id)
+        .bind(now_ms())
+        .execute(&db.writer)
+        .await?;
     }
     Ok(rows.len())
 }
 
 /// The development provider: the message goes to the server's log, where a developer
-/// reads the code they were sent.
+/// reads the code they were sent. The number is masked: a log is read by more people than
+/// should see members' phone numbers.
 fn deliver(recipient: &str, kind: &str, body: &str) {
-    tracing::info!(to = recipient, kind, body, "sms");
+    let to = huiyuan_shared::api::mask_mobile(recipient);
+    tracing::info!(to, kind, body, "sms");
 }
 
 /// Delivers queued messages every `every` until the server stops.

@@ -178,7 +178,7 @@ pub fn api_routes() -> ApiRoutes {
         )
         .put(
             "/api/v1/member-fields/{key}",
-            Access::Permission(Permission::HqUse),
+            Access::Permission(Permission::RulesEdit),
             member_settings::save_field,
         )
         .get(
@@ -188,12 +188,12 @@ pub fn api_routes() -> ApiRoutes {
         )
         .post(
             "/api/v1/member-classes",
-            Access::Permission(Permission::HqUse),
+            Access::Permission(Permission::RulesEdit),
             member_settings::create_class,
         )
         .put(
             "/api/v1/member-classes/{id}",
-            Access::Permission(Permission::HqUse),
+            Access::Permission(Permission::RulesEdit),
             member_settings::switch_class,
         )
         .put("/api/v1/member/pin", Access::Member, member_pin::set_own)

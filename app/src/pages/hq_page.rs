@@ -38,7 +38,7 @@ static NAV_ITEMS: &[NavItem] = &[
     NavItem {
         label: Key::MemberSettings,
         path: Some("/hq/member-settings"),
-        permission: Permission::HqUse,
+        permission: Permission::RulesEdit,
         testid: "nav-member-settings",
     },
     NavItem {

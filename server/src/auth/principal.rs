@@ -189,8 +189,11 @@ async fn staff_by_token(db: &Db, token: &str) -> Result<Option<StaffPrincipal>, 
     staff_from_rows(&rows)
 }
 
+/// Only a formal member's session counts: one archived or merged into another member
+/// after logging in loses its session at once (a merged duplicate's phone could belong to
+/// someone else by now).
 async fn load_member(db: &Db, member_id: &str) -> Result<Option<MemberPrincipal>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, name FROM members WHERE id = $1")
+    let row = sqlx::query("SELECT id, name FROM members WHERE id = $1 AND status = 'active'")
         .bind(member_id)
         .fetch_optional(&db.pool)
         .await?;

@@ -4,7 +4,7 @@
 //! member (转卡), closed (退卡) with the member's principal refunded. Each change is audited
 //! and refuses a card in the wrong state with that state's code.
 
-use super::{find, lock, named, numbers, refusal, state_refusal, view, Card};
+use super::{find, lock, named_for_change, numbers, refusal, state_refusal, view, Card};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
 use crate::db::now_ms;
@@ -57,7 +57,7 @@ async fn take_from_stock(
     store_id: StoreId,
     now: i64,
 ) -> Result<String, AppError> {
-    let card = named(connection, "card_no", text).await?;
+    let card = named_for_change(connection, "card_no", text).await?;
     lock(connection, &card.card_no).await?;
     if card.state != CardState::InStock {
         return Err(refusal(
@@ -73,7 +73,7 @@ async fn take_from_stock(
             "该卡不在本店库存中",
         ));
     }
-    sqlx::query(
+    let taken = sqlx::query(
         "UPDATE member_cards SET member_id = $2, state = 'active', store_id = $3, location_id = $3, \
          issued_at = $4, updated_at = $4 WHERE card_no = $1 AND state = 'in_stock'",
     )
@@ -83,6 +83,13 @@ async fn take_from_stock(
     .bind(now)
     .execute(&mut *connection)
     .await?;
+    if taken.rows_affected() != 1 {
+        return Err(refusal(
+            "card_no",
+            "card_not_in_stock",
+            "该卡已发出，不能再用来办卡",
+        ));
+    }
     Ok(card.card_no)
 }
 
@@ -175,7 +182,7 @@ pub async fn replace(
     how: Replacement,
 ) -> Result<CardReplaced, AppError> {
     node_in_scope(connection, staff, request.store_id).await?;
-    let old = named(connection, "card_no", old_card_no).await?;
+    let old = named_for_change(connection, "card_no", old_card_no).await?;
     lock(connection, &old.card_no).await?;
     if !matches!(old.state, CardState::Active | CardState::Lost) {
         return Err(state_refusal("card_no", &old).unwrap_or(AppError::NotFound));
@@ -246,7 +253,7 @@ pub async fn change_state(
     change: StateChange,
     reason: Option<String>,
 ) -> Result<MemberCardView, AppError> {
-    let card = named(connection, "card_no", card_no).await?;
+    let card = named_for_change(connection, "card_no", card_no).await?;
     lock(connection, &card.card_no).await?;
     let (from, to, action) = change.path();
     if card.state == to {
@@ -285,7 +292,7 @@ pub async fn transfer(
     card_no: &str,
     request: &CardTransferRequest,
 ) -> Result<MemberCardView, AppError> {
-    let card = named(connection, "card_no", card_no).await?;
+    let card = named_for_change(connection, "card_no", card_no).await?;
     lock(connection, &card.card_no).await?;
     let from = card.check_active("card_no")?;
     holder(connection, request.member_id).await?;
@@ -316,7 +323,7 @@ pub async fn close(
     request: &CardCloseRequest,
     reason: String,
 ) -> Result<CardCloseReceipt, AppError> {
-    let card = named(connection, "card_no", card_no).await?;
+    let card = named_for_change(connection, "card_no", card_no).await?;
     lock(connection, &card.card_no).await?;
     if !matches!(card.state, CardState::Active | CardState::Lost) {
         return Err(state_refusal("card_no", &card).unwrap_or(AppError::NotFound));

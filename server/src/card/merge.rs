@@ -49,6 +49,12 @@ async fn check(
             Some(member) if member.status == MemberStatus::Merged => errors.fields.push(
                 FieldError::new(field, error_code::MEMBER_MERGED, "该会员已合并到另一会员"),
             ),
+            // Merging would move a frozen member's value where it can be spent.
+            Some(member) if member.frozen => errors.fields.push(FieldError::new(
+                field,
+                error_code::MEMBER_FROZEN,
+                "该会员已冻结，解冻后才能合并",
+            )),
             Some(member) if survivor && member.status == MemberStatus::Archived => {
                 errors.fields.push(FieldError::new(
                     field,
@@ -69,9 +75,20 @@ pub async fn merge(
     request: &MemberMergeRequest,
     reason: String,
 ) -> Result<MemberMergeReceipt, AppError> {
-    check(connection, request).await?;
     let duplicate = request.duplicate_id.to_string();
     let survivor = request.survivor_id.to_string();
+    // Both member rows are locked, always in the same order, before they are checked: two
+    // merges at once (A into B while B goes into C, or A into B and B into A) then run one
+    // after the other and the second sees what the first did.
+    let mut both = [duplicate.clone(), survivor.clone()];
+    both.sort();
+    for id in &both {
+        sqlx::query("UPDATE members SET updated_at = updated_at WHERE id = $1")
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    check(connection, request).await?;
     // Lock the duplicate's accounts first: a sale spending them at this moment waits, so
     // what moves is exactly what they hold.
     sqlx::query(
@@ -157,13 +174,18 @@ pub async fn merge(
         .rows_affected() as i64;
     sqlx::query(
         "UPDATE members SET status = 'merged', merged_into = $2, archived_at = $3, updated_at = $3 \
-         WHERE id = $1",
+         WHERE id = $1 AND status <> 'merged'",
     )
     .bind(&duplicate)
     .bind(&survivor)
     .bind(now)
     .execute(&mut *connection)
     .await?;
+    // The duplicate's phone may belong to someone else by now: its sessions end here.
+    sqlx::query("DELETE FROM sessions WHERE subject_kind = 'member' AND subject_id = $1")
+        .bind(&duplicate)
+        .execute(&mut *connection)
+        .await?;
     let balances = ledger::member_balances(connection, &survivor).await?;
     let actor = Actor::staff(staff);
     let mut event = AuditEvent::new(&actor, "member.merge", "member");

@@ -40,6 +40,13 @@ pub fn refusal_for(field: &str, status: &str, frozen: bool) -> Option<AppError> 
             error_code::MEMBER_MERGED,
             "该会员已合并到另一会员，请使用合并后的会员",
         )),
+        // Until approved, a registrant neither buys nor earns: a rejection must stay
+        // possible, and it is only while they have no history.
+        Some(MemberStatus::Pending) => Some(refusal(
+            field,
+            huiyuan_shared::api::error_code::MEMBER_PENDING,
+            "该会员正在等待审核，审核通过后才能消费",
+        )),
         Some(MemberStatus::Archived) => Some(refusal(
             field,
             error_code::MEMBER_ARCHIVED,

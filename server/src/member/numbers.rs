@@ -4,15 +4,25 @@
 use sqlx::{AnyConnection, Row};
 
 /// The next member number, taken inside the caller's transaction so a rolled-back
-/// registration gives its number back.
+/// registration gives its number back. A number already held (given by hand or brought
+/// in by an import) is skipped, so the counter never stops at someone else's number.
 pub async fn next_member_no(connection: &mut AnyConnection) -> Result<String, sqlx::Error> {
-    let row = sqlx::query(
-        "UPDATE number_counters SET value = value + 1 WHERE name = 'member_no' RETURNING value",
-    )
-    .fetch_one(&mut *connection)
-    .await?;
-    let sequence: i64 = row.try_get("value")?;
-    Ok(member_number(sequence as u64))
+    loop {
+        let row = sqlx::query(
+            "UPDATE number_counters SET value = value + 1 WHERE name = 'member_no' RETURNING value",
+        )
+        .fetch_one(&mut *connection)
+        .await?;
+        let sequence: i64 = row.try_get("value")?;
+        let number = member_number(sequence as u64);
+        let held = sqlx::query("SELECT 1 AS held FROM members WHERE member_no = $1")
+            .bind(&number)
+            .fetch_optional(&mut *connection)
+            .await?;
+        if held.is_none() {
+            return Ok(number);
+        }
+    }
 }
 
 /// A member number: eight digits of sequence and a Luhn check digit.

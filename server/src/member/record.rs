@@ -448,7 +448,8 @@ pub async fn change_number(
     if before.member_no == member_no {
         return Ok(before);
     }
-    let taken = sqlx::query("SELECT id FROM members WHERE member_no = $1")
+    // Nor anyone's phone: the till reads an 11-digit number as either.
+    let taken = sqlx::query("SELECT id FROM members WHERE member_no = $1 OR phone = $1")
         .bind(&member_no)
         .fetch_optional(&mut *connection)
         .await?;

@@ -39,7 +39,19 @@ pub async fn create(
     // A QR code found here is used up inside the sale's transaction, so a refused sale
     // leaves it usable and two sales cannot both use it.
     let mut qr_code = None;
-    if let Some(card) = request.member_card.take() {
+    // A sale already recorded is a replay: it keeps the member it was recorded with, even
+    // if its QR code has lapsed or its card was reported lost since, so a till resending
+    // after a lost answer gets its receipt, not a refusal that invites ringing it again.
+    let recorded = match request.member_card {
+        Some(_) => commands::find(&state.db.pool, &request.id.to_string())
+            .await?
+            .and_then(|record| serde_json::from_str::<SaleReceipt>(&record.response_json).ok()),
+        None => None,
+    };
+    if let Some(receipt) = recorded {
+        request.member_card = None;
+        request.member_id = receipt.member_id;
+    } else if let Some(card) = request.member_card.take() {
         let mut connection = state.db.pool.acquire().await?;
         let found = card::presented::identify(
             &mut connection,

@@ -20,7 +20,7 @@ use crate::i18n::{use_i18n, I18n, Key};
 #[component]
 pub fn MemberSettingsPage() -> impl IntoView {
     view! {
-        <StaffGuard permission=Permission::HqUse>
+        <StaffGuard permission=Permission::RulesEdit>
             <Settings />
         </StaffGuard>
     }
