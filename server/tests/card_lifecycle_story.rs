@@ -512,6 +512,10 @@ async fn lost_and_reissued_cards_stop_working_at_once(
 ) {
     let (status, _) = cast.topup(&cards.zhang_id, 20_000).await;
     assert_eq!(status, 201);
+    // A sale made with the card before it was lost, whose answer the till never got.
+    let sold_before = uuid::Uuid::now_v7();
+    let (status, first) = cast.sale_by_card(sold_before, &cards.zhang).await;
+    assert_eq!(status, 201, "{first}");
     let (status, lost) = cast
         .post(
             &cast.cashier,
@@ -530,6 +534,11 @@ async fn lost_and_reissued_cards_stop_working_at_once(
     assert_eq!((status, &lost["state"]), (200, &json!("lost")), "{lost}");
     let answer = cast.sale_by_card(uuid::Uuid::now_v7(), &cards.zhang).await;
     assert_eq!(refusal(&answer), refused(422, "member_card", "card_lost"));
+    // Resent now, that sale gets its receipt again, not a refusal that would have the
+    // cashier ring it up twice.
+    let (status, again) = cast.sale_by_card(sold_before, &cards.zhang).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["receipt_no"], first["receipt_no"]);
     assert_eq!(
         refusal(&cast.lookup(&cards.zhang).await),
         refused(422, "card", "card_lost")

@@ -48,6 +48,7 @@ async fn member_story(server: &TestServer) {
     let client = reqwest::Client::new();
     let admin = server.token("admin", "demo1234").await;
     let cashier = server.token("cashier", "demo1234").await;
+    let store = server.store_id("S001").await;
 
     // HQ sets up a classification entry and a questionnaire field.
     let (status, region) = call(
@@ -286,6 +287,29 @@ async fn member_story(server: &TestServer) {
     .await;
     assert_eq!(status, 400);
     assert_eq!(refused["details"]["fields"][0]["code"], "member_no_taken");
+    // Nor another member's phone (one whose last digit happens to check), which the till
+    // would read as either.
+    let phone = format!(
+        "1390000000{}",
+        huiyuan_shared::check_digit::luhn("1390000000").expect("digits")
+    );
+    let (status, _) = call(
+        client
+            .post(server.url("/api/v1/members"))
+            .bearer_auth(&cashier)
+            .json(&json!({ "name": "殷素素", "phone": phone })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, refused) = call(
+        client
+            .put(server.url(&format!("/api/v1/members/{member_id}/number")))
+            .bearer_auth(&admin)
+            .json(&json!({ "member_no": phone })),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["details"]["fields"][0]["code"], "member_no_taken");
     let (status, refused) = call(
         client
             .put(server.url(&format!("/api/v1/members/{member_id}/number")))
@@ -340,6 +364,21 @@ async fn member_story(server: &TestServer) {
     .await;
     assert_eq!(status, 403, "an archived member cannot log in: {refused}");
     assert_eq!(refused["code"], "account_disabled");
+    // The session they had before ends with the archive, and they cannot buy.
+    let (status, _) = call(phone_client.get(server.url("/api/v1/member/profile"))).await;
+    assert_eq!(status, 401);
+    let (status, refused) = call(
+        client
+            .post(server.url("/api/v1/sales"))
+            .bearer_auth(&cashier)
+            .json(
+                &json!({ "id": uuid::Uuid::now_v7(), "store_id": store, "member_id": member_id,
+                "amount_fen": 100, "payments": [{ "method": "cash", "amount_fen": 100 }] }),
+            ),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["details"]["fields"][0]["code"], "member_archived");
     assert_eq!(
         names(&search(server, &client, &admin, "q=5678&include_archived=true").await),
         ["张无忌"]
@@ -358,7 +397,6 @@ async fn member_story(server: &TestServer) {
     );
 
     // The 360° view lists the member's purchases, newest first.
-    let store = server.store_id("S001").await;
     for amount in [3_000, 4_500] {
         let (status, sale) = call(
             client
@@ -385,6 +423,26 @@ async fn member_story(server: &TestServer) {
         .collect();
     assert_eq!(amounts, [4_500, 3_000]);
     assert_eq!(purchases[0]["returned_fen"], 0);
+
+    // A registrant waiting for approval cannot buy yet.
+    let pending = server.member_id("18612340000").await;
+    sqlx::query("UPDATE members SET status = 'pending' WHERE id = $1")
+        .bind(&pending)
+        .execute(&server.db.writer)
+        .await
+        .expect("pending");
+    let (status, refused) = call(
+        client
+            .post(server.url("/api/v1/sales"))
+            .bearer_auth(&cashier)
+            .json(
+                &json!({ "id": uuid::Uuid::now_v7(), "store_id": store, "member_id": pending,
+                "amount_fen": 100, "payments": [{ "method": "cash", "amount_fen": 100 }] }),
+            ),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["details"]["fields"][0]["code"], "member_pending");
 
     // Each change is in the audit log.
     let actions: Vec<String> =
