@@ -10,6 +10,7 @@ pub mod countcard;
 pub mod giftcard;
 pub mod ids;
 pub mod member;
+pub mod member_import;
 pub mod money;
 pub mod permission;
 pub mod points;
