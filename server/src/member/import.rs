@@ -387,7 +387,20 @@ pub fn plan(file: &ImportFile, known: &Known, importer: &Importer, dry_run: bool
             }
         }
         let mut profile = Profile::new();
-        for def in known.defs.iter().filter(|def| def.active) {
+        // In the file's column order, then the required fields it has no column for.
+        let in_file = file.columns.iter().filter_map(|(_, column)| match column {
+            Column::Profile(key) => known.defs.iter().find(|def| &def.key == key),
+            Column::Fixed(_) => None,
+        });
+        let not_in_file = known.defs.iter().filter(|def| {
+            def.active
+                && def.required
+                && !file
+                    .columns
+                    .iter()
+                    .any(|(_, column)| *column == Column::Profile(def.key.clone()))
+        });
+        for def in in_file.chain(not_in_file) {
             let value = file
                 .cell(cells, &Column::Profile(def.key.clone()))
                 .unwrap_or_default();
