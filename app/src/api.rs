@@ -3,6 +3,7 @@
 //! answer becomes an `ApiError` with a client-side code so that one error view shows all.
 //! Each area's calls live in a submodule; this file holds the transport.
 
+pub mod member_imports;
 pub mod members;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

@@ -7,6 +7,7 @@ use leptos_router::path;
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
 use crate::pages::hq::audit_page::AuditPage;
+use crate::pages::hq::member_import_page::MemberImportPage;
 use crate::pages::hq::overview_page::OverviewPage;
 use crate::pages::hq::staff_page::StaffPage;
 use crate::pages::hq::stores_page::StoresPage;
@@ -33,6 +34,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("staff") view=StaffPage />
                     <Route path=path!("stores") view=StoresPage />
                     <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("member-import") view=MemberImportPage />
                 </ParentRoute>
             </Routes>
         </Router>

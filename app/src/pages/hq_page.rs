@@ -36,6 +36,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-members",
     },
     NavItem {
+        label: Key::NavMemberImport,
+        path: Some("/hq/member-import"),
+        permission: Permission::MemberImport,
+        testid: "nav-member-import",
+    },
+    NavItem {
         label: Key::NavCards,
         path: None,
         permission: Permission::HqUse,
