@@ -200,7 +200,7 @@ fn ReportView(report: MemberImportReport, on_confirm: Callback<()>) -> impl Into
                 <dt>{move || i18n.t(Key::ImportExisting)}</dt>
                 <dd class="num" data-testid="import-existing-count">{report.existing}</dd>
                 <dt>{move || i18n.t(Key::ImportBadRows)}</dt>
-                <dd class="num" class:text-danger=bad_rows > 0 data-testid="import-bad-rows">{bad_rows}</dd>
+                <dd class="num" class:text-danger={bad_rows > 0} data-testid="import-bad-rows">{bad_rows}</dd>
             </dl>
             {(!ignored.is_empty()).then(|| view! {
                 <p class="hint">{move || i18n.t(Key::ImportIgnoredColumns)}" "{ignored.clone()}</p>
