@@ -130,8 +130,9 @@ pub fn cell_text(cell: &Data) -> String {
         Data::Float(number) => number.to_string(),
         Data::Bool(true) => "1".to_owned(),
         Data::Bool(false) => "0".to_owned(),
-        Data::DateTime(date) if date.is_datetime() => excel_date(date.as_f64())
-            .unwrap_or_else(|| date.as_f64().to_string()),
+        Data::DateTime(date) if date.is_datetime() => {
+            excel_date(date.as_f64()).unwrap_or_else(|| date.as_f64().to_string())
+        }
         Data::DateTime(date) => date.as_f64().to_string(),
         Data::Error(error) => format!("#{error:?}"),
     }
@@ -186,9 +187,15 @@ mod tests {
     #[test]
     fn a_file_over_the_row_limit_is_refused() {
         let text = "a\n1\n2\n3\n";
-        assert_eq!(read_table(text.as_bytes(), None, 3).expect("3 rows").len(), 4);
         assert_eq!(
-            read_table(text.as_bytes(), None, 2).expect_err("too many").fields[0].code,
+            read_table(text.as_bytes(), None, 3).expect("3 rows").len(),
+            4
+        );
+        assert_eq!(
+            read_table(text.as_bytes(), None, 2)
+                .expect_err("too many")
+                .fields[0]
+                .code,
             "too_many_rows"
         );
     }

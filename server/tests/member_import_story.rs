@@ -51,8 +51,8 @@ fn xlsx(header: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
                     sheet.write_string(row, column, *text).expect("cell");
                 }
                 Cell::Date(year, month, day) => {
-                    let date =
-                        rust_xlsxwriter::ExcelDateTime::from_ymd(*year, *month, *day).expect("date");
+                    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(*year, *month, *day)
+                        .expect("date");
                     sheet
                         .write_datetime_with_format(row, column, &date, &date_format)
                         .expect("date cell");
@@ -63,12 +63,7 @@ fn xlsx(header: &[&str], rows: &[Vec<Cell>]) -> Vec<u8> {
     workbook.save_to_buffer().expect("xlsx")
 }
 
-async fn upload(
-    server: &TestServer,
-    token: &str,
-    query: &str,
-    file: &[u8],
-) -> (u16, Value) {
+async fn upload(server: &TestServer, token: &str, query: &str, file: &[u8]) -> (u16, Value) {
     call(
         reqwest::Client::new()
             .post(server.url(&format!("/api/v1/member-imports?{query}")))
@@ -143,15 +138,25 @@ async fn member_import_story(server: &TestServer) {
         client
             .put(server.url("/api/v1/member-fields/skin_type"))
             .bearer_auth(&admin)
-            .json(&json!({ "key": "skin_type", "label": "肤质", "kind": "choice",
-                "choices": ["干性", "油性"], "access": "general" })),
+            .json(
+                &json!({ "key": "skin_type", "label": "肤质", "kind": "choice",
+                "choices": ["干性", "油性"], "access": "general" }),
+            ),
     )
     .await;
     assert_eq!(status, 200);
 
     let given_no = huiyuan_server::member::numbers::member_number(500);
     let header = [
-        "姓名", "手机", "性别", "生日", "门店编码", "地区", "肤质", "会员编号", "备用",
+        "姓名",
+        "手机",
+        "性别",
+        "生日",
+        "门店编码",
+        "地区",
+        "肤质",
+        "会员编号",
+        "备用",
     ];
     let rows = vec![
         // 2: good, birthday as an Excel date cell.
@@ -217,7 +222,10 @@ async fn member_import_story(server: &TestServer) {
     .collect();
     assert_eq!(errors_of(&report), expected);
     assert_eq!(report["errors"][8]["message"], "手机：与第2行手机号重复");
-    assert_eq!(report["errors"][3]["message"], "门店编码：没有编码为S999的门店");
+    assert_eq!(
+        report["errors"][3]["message"],
+        "门店编码：没有编码为S999的门店"
+    );
     assert_eq!(report["rows_read"], 6);
     assert_eq!(report["rows_valid"], 4);
     assert_eq!(report["to_create"], 3);
@@ -235,7 +243,12 @@ async fn member_import_story(server: &TestServer) {
     let (status, refused) = upload(server, &admin, "file_name=members.xlsx", &file).await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["details"]["fields"][0]["field"], "name");
-    assert_eq!(refused["details"]["report"]["errors"].as_array().map(Vec::len), Some(9));
+    assert_eq!(
+        refused["details"]["report"]["errors"]
+            .as_array()
+            .map(Vec::len),
+        Some(9)
+    );
     let (status, _) = upload(server, &cashier, "dry_run=true", &file).await;
     assert_eq!(status, 403);
     let (status, _) = call(
@@ -249,7 +262,10 @@ async fn member_import_story(server: &TestServer) {
         count(server, "SELECT COUNT(*) FROM members").await,
         members_before
     );
-    assert_eq!(count(server, "SELECT COUNT(*) FROM member_imports").await, 0);
+    assert_eq!(
+        count(server, "SELECT COUNT(*) FROM member_imports").await,
+        0
+    );
 
     // The import, skipping the bad rows, runs as a job.
     let (status, job) = upload(
@@ -265,7 +281,12 @@ async fn member_import_story(server: &TestServer) {
     let job = finish(server, &admin, &job).await;
     assert_eq!(job["state"], "done", "{job}");
     assert_eq!(
-        (&job["created"], &job["existing"], &job["skipped"], &job["rows_done"]),
+        (
+            &job["created"],
+            &job["existing"],
+            &job["skipped"],
+            &job["rows_done"]
+        ),
         (&json!(3), &json!(1), &json!(2), &json!(4))
     );
     assert_eq!(
@@ -290,7 +311,10 @@ async fn member_import_story(server: &TestServer) {
         .clone();
     let (status, record) = call(
         client
-            .get(server.url(&format!("/api/v1/members/{}", imported["id"].as_str().unwrap())))
+            .get(server.url(&format!(
+                "/api/v1/members/{}",
+                imported["id"].as_str().unwrap()
+            )))
             .bearer_auth(&admin),
     )
     .await;
@@ -350,7 +374,10 @@ async fn member_import_story(server: &TestServer) {
     assert_eq!(again["report"]["existing"], 4);
     let again = finish(server, &admin, &again).await;
     assert_eq!(again["state"], "done");
-    assert_eq!((&again["created"], &again["existing"]), (&json!(0), &json!(4)));
+    assert_eq!(
+        (&again["created"], &again["existing"]),
+        (&json!(0), &json!(4))
+    );
     assert_eq!(
         count(server, "SELECT COUNT(*) FROM members").await,
         members_before + 4
@@ -361,13 +388,26 @@ async fn member_import_story(server: &TestServer) {
     for index in 0..1_234 {
         csv.push_str(&format!("会员{index},1580000{index:04},女\n"));
     }
-    let (status, big) = upload(server, &admin, "format=csv&file_name=big.csv", csv.as_bytes()).await;
+    let (status, big) = upload(
+        server,
+        &admin,
+        "format=csv&file_name=big.csv",
+        csv.as_bytes(),
+    )
+    .await;
     assert_eq!(status, 202, "{big}");
     let big = finish(server, &admin, &big).await;
     assert_eq!(big["state"], "done", "{big}");
-    assert_eq!((&big["created"], &big["rows_done"]), (&json!(1234), &json!(1234)));
     assert_eq!(
-        count(server, "SELECT COUNT(*) FROM members WHERE phone LIKE '1580000%'").await,
+        (&big["created"], &big["rows_done"]),
+        (&json!(1234), &json!(1234))
+    );
+    assert_eq!(
+        count(
+            server,
+            "SELECT COUNT(*) FROM members WHERE phone LIKE '1580000%'"
+        )
+        .await,
         1_234
     );
     assert_eq!(
@@ -402,13 +442,19 @@ async fn member_import_story(server: &TestServer) {
     );
     let exported = response.bytes().await.expect("bytes").to_vec();
     let mut workbook = Xlsx::new(std::io::Cursor::new(exported.clone())).expect("xlsx");
-    let sheet = workbook.worksheet_range_at(0).expect("sheet").expect("range");
+    let sheet = workbook
+        .worksheet_range_at(0)
+        .expect("sheet")
+        .expect("range");
     let text = |cell: &Data| match cell {
         Data::String(text) => text.clone(),
         Data::Empty => String::new(),
         other => format!("{other:?}"),
     };
-    let table: Vec<Vec<String>> = sheet.rows().map(|row| row.iter().map(text).collect()).collect();
+    let table: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|row| row.iter().map(text).collect())
+        .collect();
     let header = &table[0];
     let column = |name: &str| {
         header
@@ -416,14 +462,21 @@ async fn member_import_story(server: &TestServer) {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("{name} in {header:?}"))
     };
-    let active = count(server, "SELECT COUNT(*) FROM members WHERE status = 'active'").await;
+    let active = count(
+        server,
+        "SELECT COUNT(*) FROM members WHERE status = 'active'",
+    )
+    .await;
     assert_eq!(table.len() as i64 - 1, active);
     let row = table
         .iter()
         .find(|row| row[column("手机")] == "13911112222")
         .expect("the imported member exported");
     assert_eq!(row[column("姓名")], "张三丰");
-    assert_eq!(row[column("会员编号")], record["member_no"].as_str().unwrap());
+    assert_eq!(
+        row[column("会员编号")],
+        record["member_no"].as_str().unwrap()
+    );
     assert_eq!(row[column("门店编码")], "S001");
     assert_eq!(row[column("地区")], "浦东");
     assert_eq!(row[column("生日")], "1990-05-01");
@@ -431,7 +484,11 @@ async fn member_import_story(server: &TestServer) {
     assert_eq!(row[column("肤质")], "油性");
     assert_eq!(row[column("状态")], "正式会员");
     assert_eq!(
-        count(server, "SELECT COUNT(*) FROM audit_log WHERE action = 'member.export'").await,
+        count(
+            server,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'member.export'"
+        )
+        .await,
         1
     );
 

@@ -135,7 +135,9 @@ fn bench(args: &[String]) -> Result<()> {
             ])
         }
         Some("search") => {
-            command::step("benchmark: member search among 1,000,000 and import, SQLite and PostgreSQL");
+            command::step(
+                "benchmark: member search among 1,000,000 and import, SQLite and PostgreSQL",
+            );
             command::cargo(&[
                 "bench",
                 "-p",

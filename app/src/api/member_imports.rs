@@ -15,10 +15,7 @@ pub fn export_url() -> String {
 
 /// Sends the file itself as the request body, as the server reads it.
 async fn upload<T: serde::de::DeserializeOwned>(file: &File, query: &str) -> Result<T, ApiError> {
-    let path = format!(
-        "/member-imports?file_name={}&{query}",
-        encode(&file.name())
-    );
+    let path = format!("/member-imports?file_name={}&{query}", encode(&file.name()));
     let request = with_defaults(Request::post(&url(&path)))
         .body(file)
         .map_err(|error| client_error(BAD_RESPONSE, error.to_string()))?;

@@ -28,8 +28,8 @@ use huiyuan_shared::member::{
     check_field_value, name_grams, ClassList, Classification, FieldDef, FieldKind, Profile,
 };
 use huiyuan_shared::member_import::{
-    member_import_column, member_import_column_label, profile_column, tidy_date,
-    ExistingMemberRow, MemberImportJob, MemberImportReport, MemberImportState, DUPLICATE_IN_FILE,
+    member_import_column, member_import_column_label, profile_column, tidy_date, ExistingMemberRow,
+    MemberImportJob, MemberImportReport, MemberImportState, DUPLICATE_IN_FILE,
     MEMBER_IMPORT_REPORT_ROWS_MAX, MEMBER_IMPORT_ROWS_MAX,
 };
 use huiyuan_shared::validate::{normalize_mobile, normalize_name};
@@ -212,7 +212,9 @@ pub async fn load_known(
     }
     for class in super::classes::list(connection).await? {
         if class.active {
-            known.classes.insert((class.list.code(), class.name), class.id);
+            known
+                .classes
+                .insert((class.list.code(), class.name), class.id);
         }
     }
     let phones: Vec<String> = file
@@ -418,7 +420,10 @@ pub fn plan(file: &ImportFile, known: &Known, importer: &Importer, dry_run: bool
         }
         let existing = phone.as_ref().and_then(|phone| known.phones.get(phone));
         if existing.is_none() {
-            if let Some(number) = member_no.as_ref().filter(|n| known.numbers_taken.contains(*n)) {
+            if let Some(number) = member_no
+                .as_ref()
+                .filter(|n| known.numbers_taken.contains(*n))
+            {
                 errors.push(FieldError::new(
                     "member_no",
                     "member_no_taken",
@@ -550,10 +555,12 @@ pub async fn insert_members(
         .filter_map(|n| n[..8].parse::<i64>().ok())
         .max();
     if let Some(highest) = highest_given {
-        sqlx::query("UPDATE number_counters SET value = $1 WHERE name = 'member_no' AND value < $1")
-            .bind(highest)
-            .execute(&mut *connection)
-            .await?;
+        sqlx::query(
+            "UPDATE number_counters SET value = $1 WHERE name = 'member_no' AND value < $1",
+        )
+        .bind(highest)
+        .execute(&mut *connection)
+        .await?;
     }
     let wanted = writing.iter().filter(|m| m.member_no.is_none()).count() as i64;
     let mut next_sequence = 0;
@@ -634,7 +641,11 @@ pub async fn insert_members(
     for (id, member_no, member, _) in &rows {
         if inserted.contains(id) {
             outcome.created.push(member_no.clone());
-            grams.extend(name_grams(&member.name).into_iter().map(|g| (g, id.as_str())));
+            grams.extend(
+                name_grams(&member.name)
+                    .into_iter()
+                    .map(|g| (g, id.as_str())),
+            );
         } else {
             outcome.existing += 1;
         }
@@ -913,9 +924,16 @@ mod tests {
             ]
         );
         assert_eq!(plan.report.errors[6].message, "手机：与第2行手机号重复");
-        assert_eq!(plan.report.errors[5].message.split('：').next(), Some("生日"));
         assert_eq!(
-            (plan.report.rows_read, plan.report.rows_valid, plan.report.to_create),
+            plan.report.errors[5].message.split('：').next(),
+            Some("生日")
+        );
+        assert_eq!(
+            (
+                plan.report.rows_read,
+                plan.report.rows_valid,
+                plan.report.to_create
+            ),
             (4, 2, 1)
         );
         assert_eq!(plan.report.existing, 1);

@@ -92,11 +92,10 @@ pub async fn create(
         home_store: (staff.store.kind == StoreKind::Store).then_some(staff.store.id),
         scope_path: staff.store_path.clone(),
     };
-    let plan = tokio::task::spawn_blocking(move || {
-        import::plan(&file, &known, &importer, query.dry_run)
-    })
-    .await
-    .map_err(|error| AppError::Internal(error.into()))?;
+    let plan =
+        tokio::task::spawn_blocking(move || import::plan(&file, &known, &importer, query.dry_run))
+            .await
+            .map_err(|error| AppError::Internal(error.into()))?;
     if query.dry_run {
         return Ok((StatusCode::OK, ApiJson(plan.report)).into_response());
     }

@@ -9,11 +9,11 @@
 use super::topup::{topup_posting, TopupPosting};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
-use crate::spreadsheet::{self, Table};
 use crate::db::now_ms;
 use crate::error::AppError;
 use crate::ledger::bulk::post_transfers_in_bulk;
 use crate::ledger::PostingContext;
+use crate::spreadsheet::{self, Table};
 use axum::http::StatusCode;
 use huiyuan_shared::api::{error_code, mask_mobile};
 use huiyuan_shared::catalogue::ImportRowError;
