@@ -159,16 +159,14 @@ fn excel_date(serial: f64) -> Option<String> {
 
 /// The header (the first row with content) and the data rows after it, blank rows left
 /// out. An empty file is refused.
-pub fn header_and_rows(
-    table: Table,
-) -> Result<(Vec<String>, impl Iterator<Item = (u32, Vec<String>)>), ValidationErrors> {
+pub fn header_and_rows(table: Table) -> Result<(Vec<String>, Table), ValidationErrors> {
     let mut rows = table
         .into_iter()
         .filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty()));
     let Some((_, header)) = rows.next() else {
         return Err(file_error("empty", "文件是空的"));
     };
-    Ok((header, rows))
+    Ok((header, rows.collect()))
 }
 
 #[cfg(test)]

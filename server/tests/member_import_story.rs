@@ -313,7 +313,7 @@ async fn member_import_story(server: &TestServer) {
         client
             .get(server.url(&format!(
                 "/api/v1/members/{}",
-                imported["id"].as_str().unwrap()
+                imported["id"].as_str().expect("id")
             )))
             .bearer_auth(&admin),
     )
@@ -328,7 +328,7 @@ async fn member_import_story(server: &TestServer) {
     assert_eq!(record["classification"]["region"], region["id"]);
     assert_eq!(record["store_id"], server.store_id("S001").await.as_str());
     assert!(huiyuan_shared::check_digit::is_valid(
-        record["member_no"].as_str().unwrap()
+        record["member_no"].as_str().expect("member_no")
     ));
     assert_eq!(record["referral_code"], record["member_no"]);
     let (status, page) = call(
@@ -356,7 +356,7 @@ async fn member_import_story(server: &TestServer) {
     )
     .await;
     assert_eq!(status, 201, "{next}");
-    let next_no = next["member_no"].as_str().unwrap();
+    let next_no = next["member_no"].as_str().expect("member_no");
     assert!(next_no > given_no.as_str(), "{next_no} after {given_no}");
     assert!(
         count(
@@ -475,7 +475,7 @@ async fn member_import_story(server: &TestServer) {
     assert_eq!(row[column("姓名")], "张三丰");
     assert_eq!(
         row[column("会员编号")],
-        record["member_no"].as_str().unwrap()
+        record["member_no"].as_str().expect("member_no")
     );
     assert_eq!(row[column("门店编码")], "S001");
     assert_eq!(row[column("地区")], "浦东");

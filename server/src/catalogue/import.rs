@@ -72,6 +72,7 @@ pub fn file_rows(table: Table) -> Result<Vec<FileRow>, ValidationErrors> {
         return Err(ValidationErrors { fields: missing });
     }
     Ok(rows
+        .into_iter()
         .map(|(row, cells)| FileRow {
             row,
             cells: columns

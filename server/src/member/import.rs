@@ -128,7 +128,6 @@ pub fn import_file(table: Table, defs: &[FieldDef]) -> Result<ImportFile, Valida
     if !missing.is_empty() {
         return Err(ValidationErrors { fields: missing });
     }
-    let rows: Vec<(u32, Vec<String>)> = rows.collect();
     if rows.is_empty() {
         return Err(spreadsheet::file_error("empty", "文件中没有会员数据"));
     }

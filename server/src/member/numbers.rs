@@ -55,9 +55,11 @@ mod tests {
         assert!(check_member_no("member_no", &number).is_ok());
         let mut typo = number.into_bytes();
         typo[3] = if typo[3] == b'9' { b'8' } else { typo[3] + 1 };
-        let typo = String::from_utf8(typo).unwrap();
+        let typo = String::from_utf8(typo).expect("digits");
         assert_eq!(
-            check_member_no("member_no", &typo).unwrap_err().code,
+            check_member_no("member_no", &typo)
+                .expect_err("a typo")
+                .code,
             "bad_check_digit"
         );
     }

@@ -86,6 +86,7 @@ pub fn batch_file(table: Table) -> Result<BatchFile, ValidationErrors> {
             .map(|index| cells.get(*index).cloned().unwrap_or_default())
     };
     let rows: Vec<BatchRow> = rows
+        .into_iter()
         .map(|(row, cells)| BatchRow {
             row,
             phone: cell(&cells, "phone"),
