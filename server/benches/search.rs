@@ -781,9 +781,9 @@ async fn main() -> anyhow::Result<()> {
          ### Member import\n\n{import_rows} new members in one XLSX file (姓名, 手机, 性别, 生日, 门店编码) imported through \
          `POST /api/v1/member-imports` into the database above: *checked* is until the answer (reading the file and checking \
          every row against the database), *done* until the background job has written every chunk of 500 members.\n\n{imports}",
-        import_rows = import_people.len(),
         time::OffsetDateTime::now_utc().date(),
         std::thread::available_parallelism().map_or(0, usize::from),
+        import_rows = import_people.len(),
     );
     write_section(&report, "## Member search", &section)?;
     println!("{section}");
