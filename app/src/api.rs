@@ -5,6 +5,7 @@
 
 pub mod cards;
 pub mod levels;
+pub mod member_imports;
 pub mod members;
 pub mod registration;
 

@@ -12,6 +12,7 @@ use crate::pages::hq::card_stock_page::CardStockPage;
 use crate::pages::hq::cards_page::CardsPage;
 use crate::pages::hq::levels_page::LevelsPage;
 use crate::pages::hq::member_detail_page::MemberDetailPage;
+use crate::pages::hq::member_import_page::MemberImportPage;
 use crate::pages::hq::member_settings_page::MemberSettingsPage;
 use crate::pages::hq::members_page::MembersPage;
 use crate::pages::hq::overview_page::OverviewPage;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("members") view=MembersPage />
                     <Route path=path!("members/:id") view=MemberDetailPage />
                     <Route path=path!("member-settings") view=MemberSettingsPage />
+                    <Route path=path!("member-import") view=MemberImportPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -26,5 +26,6 @@ pub mod sale_attach;
 pub mod sale_return;
 pub mod scope;
 pub mod serve;
+pub mod spreadsheet;
 pub mod state;
 pub mod stored_value;

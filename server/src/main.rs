@@ -144,6 +144,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tracing::warn!(dist = %dist.display(), "no built client: build it with `cargo xtask run`");
             }
             let listener = huiyuan_server::serve::bind(&listen).await?;
+            // Imports this process did not start cannot be running: one server serves a
+            // database, so a job still marked running died with the last one.
+            let interrupted = huiyuan_server::member::import::mark_interrupted(&db).await?;
+            if interrupted > 0 {
+                tracing::warn!(interrupted, "member imports interrupted by the last stop");
+            }
             tracing::info!(%address, database = db.kind.name(), "serving");
             let state = AppState::new(
                 db,

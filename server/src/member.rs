@@ -2,7 +2,9 @@
 //! lists, member numbers, and search among a million members.
 
 pub mod classes;
+pub mod export;
 pub mod fields;
+pub mod import;
 pub mod numbers;
 pub mod purchases;
 pub mod record;

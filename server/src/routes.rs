@@ -9,6 +9,7 @@ pub mod giftcards;
 pub mod health;
 pub mod levels;
 pub mod member_auth;
+pub mod member_imports;
 pub mod member_ledger;
 pub mod member_pin;
 pub mod member_settings;
@@ -134,6 +135,22 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/members",
             Access::Permission(Permission::MemberRegister),
             members::create,
+        )
+        .get(
+            "/api/v1/members/export",
+            Access::Permission(Permission::MemberExport),
+            member_imports::export_members,
+        )
+        .post_with_body_limit(
+            "/api/v1/member-imports",
+            Access::Permission(Permission::MemberImport),
+            member_imports::MEMBER_FILE_BYTES_MAX,
+            member_imports::create,
+        )
+        .get(
+            "/api/v1/member-imports/{id}",
+            Access::Permission(Permission::MemberImport),
+            member_imports::get,
         )
         .get(
             "/api/v1/members/{id}",

@@ -12,6 +12,7 @@ pub mod giftcard;
 pub mod ids;
 pub mod level;
 pub mod member;
+pub mod member_import;
 pub mod money;
 pub mod permission;
 pub mod points;

@@ -135,6 +135,20 @@ fn bench(args: &[String]) -> Result<()> {
                 &report,
             ])
         }
-        Some(other) => bail!("no benchmark named `{other}`; available: checkout"),
+        Some("search") => {
+            command::step(
+                "benchmark: member search among 1,000,000 and import, SQLite and PostgreSQL",
+            );
+            command::cargo(&[
+                "bench",
+                "-p",
+                "huiyuan-server",
+                "--bench",
+                "search",
+                "--",
+                &report,
+            ])
+        }
+        Some(other) => bail!("no benchmark named `{other}`; available: checkout, search"),
     }
 }

@@ -6,6 +6,7 @@ pub mod card_stock_page;
 pub mod cards_page;
 pub mod levels_page;
 pub mod member_detail_page;
+pub mod member_import_page;
 pub mod member_settings_page;
 pub mod members_page;
 pub mod overview_page;

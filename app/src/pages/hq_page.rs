@@ -54,6 +54,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-approvals",
     },
     NavItem {
+        label: Key::NavMemberImport,
+        path: Some("/hq/member-import"),
+        permission: Permission::MemberImport,
+        testid: "nav-member-import",
+    },
+    NavItem {
         label: Key::NavCards,
         path: Some("/hq/cards"),
         permission: Permission::MemberView,

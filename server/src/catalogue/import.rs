@@ -14,7 +14,7 @@ use super::categories::{self, CategoryRow};
 use super::items::{self, ItemRow};
 use super::{CatalogueError, CatalogueResult};
 use crate::audit::{self, Actor, AuditEvent};
-use calamine::{Data, Reader, Xlsx};
+use crate::spreadsheet::{self, Table};
 use huiyuan_shared::catalogue::{
     check_member_price, import_column, import_column_label, normalize_barcode, normalize_item_code,
     normalize_item_name, normalize_unit, parse_category_path, parse_points, parse_price_yuan,
@@ -31,128 +31,10 @@ pub const IMPORT_BODY_BYTES_MAX: usize = 20 * 1024 * 1024;
 /// The most data rows one import reads.
 pub const IMPORT_ROWS_MAX: usize = 20_000;
 
-/// Rows of cells, each with its number as the spreadsheet shows it (the first is 1).
-pub type Table = Vec<(u32, Vec<String>)>;
-
-fn file_error(code: &str, message: impl Into<String>) -> ValidationErrors {
-    ValidationErrors {
-        fields: vec![FieldError::new("file", code, message)],
-    }
-}
-
-fn too_many_rows() -> ValidationErrors {
-    file_error(
-        "too_many_rows",
-        format!("一次最多导入{IMPORT_ROWS_MAX}行，请分批导入"),
-    )
-}
-
-/// Reads the first sheet of an XLSX file, or a CSV file, into rows of text. Without a
-/// format, a file that starts like a zip archive is taken as XLSX.
+/// Reads the first sheet of an XLSX file, or a CSV file, into rows of text, at most
+/// [`IMPORT_ROWS_MAX`] data rows.
 pub fn read_table(bytes: &[u8], format: Option<ImportFormat>) -> Result<Table, ValidationErrors> {
-    if bytes.is_empty() {
-        return Err(file_error("required", "请上传文件"));
-    }
-    let format = format.unwrap_or(if bytes.starts_with(b"PK\x03\x04") {
-        ImportFormat::Xlsx
-    } else {
-        ImportFormat::Csv
-    });
-    match format {
-        ImportFormat::Csv => read_csv(bytes),
-        ImportFormat::Xlsx => read_xlsx(bytes),
-    }
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, ValidationErrors> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if std::str::from_utf8(bytes).is_err() {
-        return Err(file_error(
-            "not_utf8",
-            "CSV文件须为UTF-8编码：请在Excel中另存为“CSV UTF-8（逗号分隔）”",
-        ));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut table = Table::new();
-    // The reader skips blank lines, which a spreadsheet shows as rows, so rows are
-    // numbered by line; line breaks inside quoted cells are not new rows and are taken
-    // back off.
-    let mut breaks_in_cells = 0;
-    for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|error| {
-            file_error(
-                "unreadable",
-                format!("第{}条记录无法读取：{error}", index + 1),
-            )
-        })?;
-        if table.len() > IMPORT_ROWS_MAX {
-            return Err(too_many_rows());
-        }
-        // A record's position is where the reader began looking for it, before the
-        // blank lines it skipped.
-        let line = record.position().map_or(index as u64 + 1, |at| {
-            let rest = bytes.get(at.byte() as usize..).unwrap_or_default();
-            let blank_lines = rest
-                .iter()
-                .take_while(|byte| matches!(byte, b'\n' | b'\r'))
-                .filter(|byte| **byte == b'\n')
-                .count();
-            at.line() + blank_lines as u64
-        });
-        let row = line.saturating_sub(breaks_in_cells) as u32;
-        breaks_in_cells += record
-            .iter()
-            .map(|cell| cell.matches('\n').count() as u64)
-            .sum::<u64>();
-        table.push((row, record.iter().map(str::to_owned).collect()));
-    }
-    Ok(table)
-}
-
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ValidationErrors> {
-    let unreadable = |_: calamine::XlsxError| file_error("unreadable", "无法读取XLSX文件");
-    let mut workbook = Xlsx::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| file_error("empty", "文件中没有工作表"))?
-        .map_err(unreadable)?;
-    if range.get_size().0 > IMPORT_ROWS_MAX + 1 {
-        return Err(too_many_rows());
-    }
-    // The range starts at the first cell that has content; rows are numbered as Excel
-    // shows them.
-    let first_row = range.start().map_or(0, |(row, _)| row);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(index, cells)| {
-            (
-                first_row + index as u32 + 1,
-                cells.iter().map(cell_text).collect(),
-            )
-        })
-        .collect())
-}
-
-/// A cell as the text a person would have typed. Whole numbers lose Excel's `.0`, so a
-/// barcode stored as a number reads as its digits.
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
-        Data::Int(number) => number.to_string(),
-        Data::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => {
-            format!("{}", *number as i64)
-        }
-        Data::Float(number) => number.to_string(),
-        Data::Bool(true) => "1".to_owned(),
-        Data::Bool(false) => "0".to_owned(),
-        Data::DateTime(date) => date.as_f64().to_string(),
-        Data::Error(error) => format!("#{error:?}"),
-    }
+    spreadsheet::read_table(bytes, format, IMPORT_ROWS_MAX)
 }
 
 /// One data row: its number and its cells by field; fields whose column is missing are
@@ -166,12 +48,7 @@ pub struct FileRow {
 /// Splits a table into its header and data rows, skipping blank rows. A file without the
 /// required columns is refused as a whole.
 pub fn file_rows(table: Table) -> Result<Vec<FileRow>, ValidationErrors> {
-    let mut rows = table
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty()));
-    let Some((_, header)) = rows.next() else {
-        return Err(file_error("empty", "文件是空的"));
-    };
+    let (header, rows) = spreadsheet::header_and_rows(table)?;
     let mut columns: Vec<(usize, &'static str)> = Vec::new();
     for (index, name) in header.iter().enumerate() {
         if let Some(field) = import_column(name) {
@@ -195,6 +72,7 @@ pub fn file_rows(table: Table) -> Result<Vec<FileRow>, ValidationErrors> {
         return Err(ValidationErrors { fields: missing });
     }
     Ok(rows
+        .into_iter()
         .map(|(row, cells)| FileRow {
             row,
             cells: columns
@@ -679,12 +557,5 @@ mod tests {
                 .code,
             "unreadable"
         );
-    }
-
-    #[test]
-    fn excel_numbers_read_as_typed() {
-        assert_eq!(cell_text(&Data::Float(6901234567892.0)), "6901234567892");
-        assert_eq!(cell_text(&Data::Float(12.5)), "12.5");
-        assert_eq!(cell_text(&Data::Int(3)), "3");
     }
 }

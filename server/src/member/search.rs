@@ -7,7 +7,7 @@ use crate::auth::principal::parse_id;
 use crate::error::AppError;
 use huiyuan_shared::api::mask_mobile;
 use huiyuan_shared::member::{
-    name_grams, MemberPage, MemberStatus, MemberSummary, SearchKind, SEARCH_PAGE_MAX,
+    MemberPage, MemberStatus, MemberSummary, SearchKind, SEARCH_PAGE_MAX,
 };
 use huiyuan_shared::FieldError;
 use sqlx::{AnyConnection, Row};
@@ -96,7 +96,6 @@ pub async fn search(
         }
         SearchKind::Name | SearchKind::Auto => {
             let lowered = term.to_lowercase();
-            let grams = name_grams(&lowered);
             let chars = lowered.chars().filter(|c| !c.is_whitespace()).count();
             if chars <= 1 {
                 // One character matches too many names to rank: they come in index order.
@@ -112,7 +111,18 @@ pub async fn search(
                 // Every neighbouring pair must be among the name's fragments; the LIKE
                 // then keeps names holding the term as one piece. Exact names rank
                 // first, then names starting with the term, then shorter names.
-                let pairs: Vec<&String> = grams.iter().filter(|g| g.chars().count() == 2).collect();
+                // The probe starts from the term's last pair: the first holds the surname,
+                // which a few surnames share among millions (张伟 is everywhere), while
+                // the given name's pair is rare; the other pairs are then checked per row.
+                let letters: Vec<char> = lowered.chars().filter(|c| !c.is_whitespace()).collect();
+                let mut pairs: Vec<String> = Vec::new();
+                for pair in letters.windows(2).rev() {
+                    let pair: String = pair.iter().collect();
+                    if !pairs.contains(&pair) {
+                        pairs.push(pair);
+                    }
+                }
+                let pairs: Vec<&String> = pairs.iter().collect();
                 let mut sql = format!(
                     "SELECT {COLUMNS}, 'name' AS matched FROM member_name_grams g \
                      JOIN members m ON m.id = g.member_id \

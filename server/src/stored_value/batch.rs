@@ -9,11 +9,11 @@
 use super::topup::{topup_posting, TopupPosting};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::auth::StaffPrincipal;
-use crate::catalogue::import::Table;
 use crate::db::now_ms;
 use crate::error::AppError;
 use crate::ledger::bulk::post_transfers_in_bulk;
 use crate::ledger::PostingContext;
+use crate::spreadsheet::{self, Table};
 use axum::http::StatusCode;
 use huiyuan_shared::api::{error_code, mask_mobile};
 use huiyuan_shared::catalogue::ImportRowError;
@@ -59,12 +59,7 @@ fn file_error(field: &str, code: &str, message: impl Into<String>) -> Validation
 /// Splits a table into header and data rows, skipping blank rows. A file without an
 /// amount column, or without any member column, is refused as a whole.
 pub fn batch_file(table: Table) -> Result<BatchFile, ValidationErrors> {
-    let mut rows = table
-        .into_iter()
-        .filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty()));
-    let Some((_, header)) = rows.next() else {
-        return Err(file_error("file", "empty", "文件是空的"));
-    };
+    let (header, rows) = spreadsheet::header_and_rows(table)?;
     let mut columns: HashMap<&'static str, usize> = HashMap::new();
     for (index, name) in header.iter().enumerate() {
         if let Some(field) = topup_batch_column(name) {
@@ -91,6 +86,7 @@ pub fn batch_file(table: Table) -> Result<BatchFile, ValidationErrors> {
             .map(|index| cells.get(*index).cloned().unwrap_or_default())
     };
     let rows: Vec<BatchRow> = rows
+        .into_iter()
         .map(|(row, cells)| BatchRow {
             row,
             phone: cell(&cells, "phone"),
