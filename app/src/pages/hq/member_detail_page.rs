@@ -3,8 +3,7 @@
 
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::member::{
-    ClassList, Classification, FieldDef, FieldKind, MemberClass, MemberPatch, MemberRecord,
-    MemberStatus, Profile,
+    ClassList, Classification, MemberClass, MemberPatch, MemberRecord, MemberStatus, Profile,
 };
 use huiyuan_shared::value::LedgerPage;
 use huiyuan_shared::{FieldError, Money, Permission};
@@ -16,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading_view::LoadingView;
+use crate::components::profile_field::ProfileFieldInput;
 use crate::components::staff_guard::StaffGuard;
 use crate::format::local_time;
 use crate::i18n::{use_i18n, Key};
@@ -361,7 +361,7 @@ fn ProfileEditor(id: String, profile: Profile) -> impl IntoView {
             let rows = defs
                 .into_iter()
                 .filter(|def| def.active)
-                .map(|def| view! { <ProfileInput def values errors can_edit /> })
+                .map(|def| view! { <ProfileFieldInput def values errors editable=can_edit /> })
                 .collect_view();
             view! { <div class="profile-grid" data-testid="profile-form">{rows}</div> }.into_any()
         }
@@ -377,83 +377,6 @@ fn ProfileEditor(id: String, profile: Profile) -> impl IntoView {
             </div>
         })}
         {move || failure.get().map(|error| view! { <ErrorView error /> })}
-    }
-}
-
-#[component]
-fn ProfileInput(
-    def: FieldDef,
-    values: RwSignal<Profile>,
-    errors: RwSignal<Vec<FieldError>>,
-    can_edit: bool,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let key = def.key.clone();
-    let field_name = format!("profile.{}", def.key);
-    let error = Signal::derive(move || {
-        errors.with(|errors| {
-            errors
-                .iter()
-                .find(|error| error.field == field_name)
-                .map(|error| i18n.field_error(&error.code, &error.message))
-        })
-    });
-    let value = {
-        let key = key.clone();
-        move || values.with(|values| values.get(&key).cloned().unwrap_or_default())
-    };
-    let set = {
-        let key = key.clone();
-        move |text: String| {
-            values.update(|values| {
-                values.insert(key.clone(), text);
-            })
-        }
-    };
-    let input = match def.kind {
-        FieldKind::Choice => {
-            let set = set.clone();
-            let options = def.choices.clone();
-            let current = value.clone();
-            view! {
-                <select class="input" disabled=!can_edit data-field=key.clone()
-                    on:change=move |event| set(event_target_value(&event))>
-                    <option value="" selected=move || current().is_empty()>"—"</option>
-                    {options.into_iter().map(|choice| {
-                        let current = value.clone();
-                        let is_current = {
-                            let choice = choice.clone();
-                            move || current() == choice
-                        };
-                        view! { <option value=choice.clone() selected=is_current>{choice.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            }
-            .into_any()
-        }
-        kind => {
-            let input_type = match kind {
-                FieldKind::Date => "date",
-                FieldKind::Number => "number",
-                _ => "text",
-            };
-            view! {
-                <input class="input" type=input_type maxlength="200" disabled=!can_edit data-field=key.clone()
-                    prop:value=value on:input=move |event| set(event_target_value(&event)) />
-            }
-            .into_any()
-        }
-    };
-    let protected = def.access == huiyuan_shared::member::FieldAccess::Protected;
-    view! {
-        <label class="field" class:field--invalid=move || error.with(Option::is_some)>
-            <span class="field__label">
-                {def.label.clone()}
-                {protected.then(|| view! { <span class="tag">{move || i18n.t(Key::AccessProtected)}</span> })}
-            </span>
-            {input}
-            {move || error.get().map(|message| view! { <span class="field__error" role="alert">{message}</span> })}
-        </label>
     }
 }
 

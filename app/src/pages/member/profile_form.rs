@@ -2,7 +2,7 @@
 //! editable; protected ones are shown but only staff change them.
 
 use huiyuan_shared::api::ApiError;
-use huiyuan_shared::member::{FieldAccess, FieldDef, FieldKind, MemberPatch, OwnProfile, Profile};
+use huiyuan_shared::member::{FieldAccess, FieldDef, MemberPatch, OwnProfile, Profile};
 use huiyuan_shared::FieldError;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading_view::LoadingView;
+use crate::components::profile_field::ProfileFieldInput;
 use crate::i18n::{use_i18n, Key};
 
 #[component]
@@ -112,7 +113,7 @@ fn ProfileEditor(own: OwnProfile) -> impl IntoView {
     view! {
         <p class="muted">{own.name.clone()} " · " {own.phone_masked.clone()}</p>
         <div class="m-profile__fields">
-            {general.into_iter().map(|def| view! { <GeneralField def values errors /> }).collect_view()}
+            {general.into_iter().map(|def| view! { <ProfileFieldInput def values errors large=true /> }).collect_view()}
         </div>
         {read_only}
         <p class="hint">{move || i18n.t(Key::ProtectedHint)}</p>
@@ -122,69 +123,5 @@ fn ProfileEditor(own: OwnProfile) -> impl IntoView {
         </button>
         {move || saved.get().then(|| view! { <p class="muted" data-testid="m-profile-saved">{move || i18n.t(Key::Saved)}</p> })}
         {move || failure.get().map(|error| view! { <ErrorView error /> })}
-    }
-}
-
-#[component]
-fn GeneralField(
-    def: FieldDef,
-    values: RwSignal<Profile>,
-    errors: RwSignal<Vec<FieldError>>,
-) -> impl IntoView {
-    let i18n = use_i18n();
-    let key = def.key.clone();
-    let field_name = format!("profile.{}", def.key);
-    let error = Signal::derive(move || {
-        errors.with(|errors| {
-            errors
-                .iter()
-                .find(|error| error.field == field_name)
-                .map(|error| i18n.field_error(&error.code, &error.message))
-        })
-    });
-    let value = {
-        let key = key.clone();
-        move || values.with(|values| values.get(&key).cloned().unwrap_or_default())
-    };
-    let set = {
-        let key = key.clone();
-        move |text: String| {
-            values.update(|values| {
-                values.insert(key.clone(), text);
-            })
-        }
-    };
-    let input = if def.kind == FieldKind::Choice {
-        let options = def.choices.clone();
-        let current = value.clone();
-        view! {
-            <select class="input input--large" data-field=key.clone() on:change=move |event| set(event_target_value(&event))>
-                <option value="" selected=move || current().is_empty()>"—"</option>
-                {options.into_iter().map(|choice| {
-                    let current = value.clone();
-                    let same = choice.clone();
-                    view! { <option value=choice.clone() selected=move || current() == same>{choice.clone()}</option> }
-                }).collect_view()}
-            </select>
-        }
-        .into_any()
-    } else {
-        let input_type = match def.kind {
-            FieldKind::Date => "date",
-            FieldKind::Number => "number",
-            _ => "text",
-        };
-        view! {
-            <input class="input input--large" type=input_type maxlength="200" data-field=key.clone()
-                prop:value=value on:input=move |event| set(event_target_value(&event)) />
-        }
-        .into_any()
-    };
-    view! {
-        <label class="field" class:field--invalid=move || error.with(Option::is_some)>
-            <span class="field__label">{def.label.clone()}</span>
-            {input}
-            {move || error.get().map(|message| view! { <span class="field__error" role="alert">{message}</span> })}
-        </label>
     }
 }
