@@ -91,19 +91,6 @@ impl Db {
                 let pool = AnyPoolOptions::new()
                     .max_connections(POOL_CONNECTIONS_MAX)
                     .acquire_timeout(Duration::from_millis(ACQUIRE_TIMEOUT_MS))
-                    // Statements are prepared once per connection. After five runs
-                    // PostgreSQL may keep a generic plan chosen while a table was nearly
-                    // empty (a sequential scan), and keep it as the table grows into
-                    // millions of rows: a member import slowed to a crawl that way.
-                    // Planning each run with its values costs far less than such a scan.
-                    .after_connect(|connection, _| {
-                        Box::pin(async move {
-                            sqlx::query("SET plan_cache_mode = force_custom_plan")
-                                .execute(connection)
-                                .await?;
-                            Ok(())
-                        })
-                    })
                     .connect_with(options)
                     .await?;
                 Ok(Db {
