@@ -165,7 +165,8 @@ pub async fn sell(
             let request = job_request;
             let now = now_ms();
             scope::counter_store(connection, &staff, request.store_id).await?;
-            scope::existing_member(connection, request.member_id).await?;
+            crate::card::standing::check(connection, &request.member_id.to_string(), "member_id")
+                .await?;
             let item_name = match &request.item_id {
                 Some(item_id) => Some(live_item_name(connection, item_id).await?),
                 None => None,
@@ -334,6 +335,9 @@ pub async fn use_visits(
                     }),
                 });
             }
+            // A frozen, archived or merged member uses no visits, as they spend nothing.
+            crate::card::standing::check(connection, &card.member_id.to_string(), "count_card_id")
+                .await?;
             if card.visits_left < request.visits {
                 return Err(too_few_visits(card.visits_left, request.visits));
             }

@@ -696,6 +696,17 @@ async fn frozen_cards_and_members_are_refused(cast: &Cast<'_>, cards: &Cards) {
         )
         .await;
     assert_eq!(status, 403, "freezing members takes card.freeze");
+    // Visits bought before the freeze cannot be used while it lasts.
+    let (status, count_card) = cast
+        .post(
+            &cast.cashier,
+            "/api/v1/countcards",
+            json!({ "id": uuid::Uuid::now_v7(), "member_id": wang, "store_id": cast.s001,
+                    "service_name": "洗车", "visits": 3, "price_fen": 6_000, "tender": "cash" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{count_card}");
+    let count_card_id = count_card["id"].as_str().expect("count card id").to_owned();
     let (status, member) = cast
         .post(
             &cast.manager,
@@ -727,6 +738,18 @@ async fn frozen_cards_and_members_are_refused(cast: &Cast<'_>, cards: &Cards) {
     assert_eq!(
         refusal(&cast.lookup("13700137000").await),
         refused(422, "card", "member_frozen")
+    );
+    let answer = cast
+        .post(
+            &cast.cashier,
+            &format!("/api/v1/countcards/{count_card_id}/uses"),
+            json!({ "id": uuid::Uuid::now_v7(), "store_id": cast.s001 }),
+        )
+        .await;
+    assert_eq!(
+        refusal(&answer),
+        refused(422, "count_card_id", "member_frozen"),
+        "a frozen member uses no visits"
     );
     let (status, member) = cast
         .post(
