@@ -169,6 +169,31 @@ pub fn header_and_rows(table: Table) -> Result<(Vec<String>, Table), ValidationE
     Ok((header, rows.collect()))
 }
 
+/// A real run refused for its bad rows: nothing is written, each row's error becomes a
+/// field error naming its row, and the whole report goes beside them.
+pub fn rows_refused(
+    errors: &[huiyuan_shared::catalogue::ImportRowError],
+    message: String,
+    report: impl serde::Serialize,
+) -> crate::error::AppError {
+    let fields: Vec<FieldError> = errors
+        .iter()
+        .map(|error| {
+            FieldError::new(
+                &error.field,
+                &error.code,
+                format!("第{}行：{}", error.row, error.message),
+            )
+        })
+        .collect();
+    crate::error::AppError::Refused {
+        status: axum::http::StatusCode::BAD_REQUEST,
+        code: huiyuan_shared::api::error_code::INVALID_INPUT,
+        message,
+        details: serde_json::json!({ "fields": fields, "report": report }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,7 @@ use crate::auth::principal::parse_id;
 use crate::db::{ms_to_rfc3339, now_ms, Db};
 use crate::error::AppError;
 use crate::spreadsheet::{self, Table};
-use axum::http::StatusCode;
-use huiyuan_shared::api::{error_code, mask_mobile};
+use huiyuan_shared::api::mask_mobile;
 use huiyuan_shared::catalogue::ImportRowError;
 use huiyuan_shared::member::{
     check_field_value, name_grams, ClassList, Classification, FieldDef, FieldKind, Profile,
@@ -473,23 +472,11 @@ pub fn plan(file: &ImportFile, known: &Known, importer: &Importer, dry_run: bool
 /// and the report says why.
 pub fn refused(report: MemberImportReport) -> AppError {
     let bad_rows = report.rows_read - report.rows_valid;
-    let fields: Vec<FieldError> = report
-        .errors
-        .iter()
-        .map(|error| {
-            FieldError::new(
-                &error.field,
-                &error.code,
-                format!("第{}行：{}", error.row, error.message),
-            )
-        })
-        .collect();
-    AppError::Refused {
-        status: StatusCode::BAD_REQUEST,
-        code: error_code::INVALID_INPUT,
-        message: format!("有{bad_rows}行有误，未导入任何会员"),
-        details: json!({ "fields": fields, "report": report }),
-    }
+    crate::spreadsheet::rows_refused(
+        &report.errors,
+        format!("有{bad_rows}行有误，未导入任何会员"),
+        &report,
+    )
 }
 
 /// What writing one chunk did.

@@ -14,8 +14,7 @@ use crate::error::AppError;
 use crate::ledger::bulk::post_transfers_in_bulk;
 use crate::ledger::PostingContext;
 use crate::spreadsheet::{self, Table};
-use axum::http::StatusCode;
-use huiyuan_shared::api::{error_code, mask_mobile};
+use huiyuan_shared::api::mask_mobile;
 use huiyuan_shared::catalogue::ImportRowError;
 use huiyuan_shared::rules::{LocalDate, RuleSet};
 use huiyuan_shared::topup_batch::{
@@ -356,23 +355,11 @@ fn find_member<'m>(
 /// A real run with bad rows: nothing is credited, and the report says why.
 pub fn refused(report: TopupBatchReport) -> AppError {
     let bad_rows = report.rows_read - report.rows_valid;
-    let fields: Vec<FieldError> = report
-        .errors
-        .iter()
-        .map(|error| {
-            FieldError::new(
-                &error.field,
-                &error.code,
-                format!("第{}行：{}", error.row, error.message),
-            )
-        })
-        .collect();
-    AppError::Refused {
-        status: StatusCode::BAD_REQUEST,
-        code: error_code::INVALID_INPUT,
-        message: format!("有{bad_rows}行有误，未充值任何会员"),
-        details: json!({ "fields": fields, "report": report }),
-    }
+    crate::spreadsheet::rows_refused(
+        &report.errors,
+        format!("有{bad_rows}行有误，未充值任何会员"),
+        &report,
+    )
 }
 
 /// Posts a checked batch inside the caller's transaction: every row's transfers as one
