@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub const ATTACH_MEMBER_DAYS_MAX: u16 = 90;
 /// The longest a card may stay locked after wrong PINs: one week.
 pub const PIN_LOCK_MINUTES_MAX: u32 = 7 * 24 * 60;
+/// The highest offline limit HQ may set: 100,000 元 or 10,000,000 points.
+pub const OFFLINE_LIMIT_MAX: i64 = 10_000_000;
 
 /// How a return recovers points the goods earned that the member has already spent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,12 @@ pub struct CounterPolicy {
     pub pin_lock_minutes: u32,
     /// How a return recovers earned points already spent.
     pub spent_points_on_return: SpentPointsRecovery,
+    /// Stored value one member may spend offline between syncs, in 分; 0 allows none.
+    pub offline_value_per_member_fen: i64,
+    /// Stored value one tablet may take offline between syncs, all members together, in 分.
+    pub offline_value_per_terminal_fen: i64,
+    /// Points one member may pay with offline between syncs.
+    pub offline_points_per_member: i64,
 }
 
 impl Default for CounterPolicy {
@@ -43,6 +51,9 @@ impl Default for CounterPolicy {
             pin_failures_max: 5,
             pin_lock_minutes: 30,
             spent_points_on_return: SpentPointsRecovery::FromRefund,
+            offline_value_per_member_fen: 50_000,
+            offline_value_per_terminal_fen: 300_000,
+            offline_points_per_member: 10_000,
         }
     }
 }
@@ -66,6 +77,24 @@ impl CounterPolicy {
                 format!("{field}.pin_lock_minutes"),
                 RuleErrorKind::OutOfRange,
             ));
+        }
+        for (name, value) in [
+            (
+                "offline_value_per_member_fen",
+                self.offline_value_per_member_fen,
+            ),
+            (
+                "offline_value_per_terminal_fen",
+                self.offline_value_per_terminal_fen,
+            ),
+            ("offline_points_per_member", self.offline_points_per_member),
+        ] {
+            if !(0..=OFFLINE_LIMIT_MAX).contains(&value) {
+                return Err(RuleError::new(
+                    format!("{field}.{name}"),
+                    RuleErrorKind::OutOfRange,
+                ));
+            }
         }
         Ok(())
     }
