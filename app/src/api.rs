@@ -8,6 +8,7 @@ pub mod levels;
 pub mod member_imports;
 pub mod members;
 pub mod registration;
+pub mod sync;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use huiyuan_shared::api::{
@@ -176,7 +177,7 @@ pub(crate) async fn read_json<T: DeserializeOwned>(response: Response) -> Result
 }
 
 /// The server's error body, or a stand-in naming the status when the body is not one.
-async fn read_error(response: Response) -> ApiError {
+pub(crate) async fn read_error(response: Response) -> ApiError {
     let status = response.status();
     let status_text = response.status_text();
     match response.json::<ApiError>().await {
@@ -198,11 +199,11 @@ fn code_for_status(status: u16) -> &'static str {
     }
 }
 
-fn network_error(error: gloo_net::Error) -> ApiError {
+pub(crate) fn network_error(error: gloo_net::Error) -> ApiError {
     client_error(NETWORK_ERROR, error.to_string())
 }
 
-fn client_error(code: &str, message: String) -> ApiError {
+pub(crate) fn client_error(code: &str, message: String) -> ApiError {
     ApiError {
         code: code.to_owned(),
         message,

@@ -7,7 +7,7 @@ pub mod form_field;
 pub mod lang_switch;
 pub mod loading_view;
 pub mod logout_button;
-pub mod net_status_chip;
 pub mod profile_field;
 pub mod qr_code;
 pub mod staff_guard;
+pub mod sync_chip;

@@ -5,12 +5,13 @@
 
 mod api;
 mod app;
+mod cache;
 mod components;
 mod format;
 mod i18n;
-mod net_status;
 mod pages;
 mod session;
+mod sync;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -6,6 +6,26 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
+use crate::i18n::NETWORK_ERROR;
+
+/// Where the last staff session is remembered, so a counter reloaded while the network
+/// is down still knows its cashier. The server checks the session again on every call.
+const STAFF_STORAGE_KEY: &str = "huiyuan.staff";
+
+fn remember(staff: Option<&StaffMe>) {
+    use gloo_storage::{LocalStorage, Storage};
+    match staff {
+        Some(staff) => {
+            let _ = LocalStorage::set(STAFF_STORAGE_KEY, staff);
+        }
+        None => LocalStorage::delete(STAFF_STORAGE_KEY),
+    }
+}
+
+fn remembered() -> Option<StaffMe> {
+    use gloo_storage::{LocalStorage, Storage};
+    LocalStorage::get(STAFF_STORAGE_KEY).ok()
+}
 
 /// What the client knows about the staff session.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,8 +65,18 @@ impl Session {
         state.set(SessionState::Loading);
         spawn_local(async move {
             let next = match api::staff_me().await {
-                Ok(staff) => SessionState::LoggedIn(staff),
-                Err(error) if error.code == error_code::UNAUTHENTICATED => SessionState::Anonymous,
+                Ok(staff) => {
+                    remember(Some(&staff));
+                    SessionState::LoggedIn(staff)
+                }
+                Err(error) if error.code == error_code::UNAUTHENTICATED => {
+                    remember(None);
+                    SessionState::Anonymous
+                }
+                Err(error) if error.code == NETWORK_ERROR => match remembered() {
+                    Some(staff) => SessionState::LoggedIn(staff),
+                    None => SessionState::Failed(error),
+                },
                 Err(error) => SessionState::Failed(error),
             };
             state.set(next);
@@ -69,6 +99,7 @@ impl Session {
     }
 
     pub fn set_logged_in(&self, staff: StaffMe) {
+        remember(Some(&staff));
         self.state.set(SessionState::LoggedIn(staff));
     }
 
@@ -76,6 +107,7 @@ impl Session {
     /// server cannot be reached, so a shared till is never left logged in on screen.
     pub async fn logout(&self, return_to: Option<String>) {
         let _ = api::staff_logout().await;
+        remember(None);
         self.state.set(SessionState::LoggedOut { return_to });
     }
 }

@@ -1,3 +1,11 @@
 //! The pieces of the counter beside `pos_page`.
 
-pub mod member_lookup;
+pub mod cart_panel;
+pub mod checkout;
+pub mod counter;
+pub mod held_sales;
+pub mod member_panel;
+pub mod payment_dialog;
+pub mod receipt;
+pub mod scanner;
+pub mod topup_view;

@@ -1,20 +1,32 @@
 //! `/pos`: the counter, laid out for a 1024×768 tablet held at the till. The member panel
-//! sits on the left and the cart on the right; payment buttons run along the bottom.
+//! sits on the left and the cart on the right; the actions run along the bottom. Every
+//! screen reads the tablet's cache and writes the outbox, so the counter keeps selling
+//! when the network drops.
 
 use std::time::Duration;
 
 use huiyuan_shared::{Money, Permission};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::cache::{meta, outbox};
 use crate::components::brand_mark::BrandMark;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::logout_button::LogoutButton;
-use crate::components::net_status_chip::NetStatusChip;
 use crate::components::staff_guard::StaffGuard;
+use crate::components::sync_chip::SyncChip;
 use crate::format::clock_now;
 use crate::i18n::{use_document_title, use_i18n, Key};
-use crate::pages::pos::member_lookup::MemberLookup;
+use crate::pages::pos::cart_panel::{self, CartPanel};
+use crate::pages::pos::counter::{Counter, View};
+use crate::pages::pos::held_sales::{self, HeldSalesView};
+use crate::pages::pos::member_panel::{self, MemberPanel};
+use crate::pages::pos::payment_dialog::PaymentDialog;
+use crate::pages::pos::receipt::{ReceiptDialog, ReceiptState};
+use crate::pages::pos::scanner;
+use crate::pages::pos::topup_view::TopupView;
 use crate::session::use_session;
+use crate::sync::SyncStatus;
 
 /// How often the clock in the top bar is refreshed.
 const CLOCK_REFRESH_MS: u64 = 10_000;
@@ -31,14 +43,78 @@ pub fn PosPage() -> impl IntoView {
 #[component]
 fn PosShell() -> impl IntoView {
     use_document_title(Key::PosTitle);
+    let i18n = use_i18n();
+    let session = use_session();
+    let store_id = session
+        .staff()
+        .map(|staff| staff.store.id)
+        .unwrap_or_default();
+    let sync = SyncStatus::provide();
+    let counter = Counter::new(store_id);
+    provide_context(counter);
+    let receipt = ReceiptState::new();
+
+    // The rules and the unsent commands are read again whenever the cache changes.
+    Effect::new(move |_| {
+        sync.revision.track();
+        sync.unsent.track();
+        spawn_local(async move {
+            if let Ok(Some(rules)) = meta::rules().await {
+                counter.rules.set(Some(rules));
+            }
+            if let Ok(entries) = outbox::pending().await {
+                counter.pending.set(entries);
+            }
+            // The chosen member's balances as the last push or pull left them.
+            if let Some(member) = counter.member.get_untracked() {
+                if let Ok(Some(fresh)) = crate::cache::lookup::member(&member.id.to_string()).await
+                {
+                    if fresh != member {
+                        counter.member.set(Some(fresh));
+                    }
+                }
+            }
+        });
+    });
+
+    // A scan from anywhere: an item's barcode first, then a member's card or number.
+    scanner::listen(move |code| {
+        let unknown = i18n.t(Key::PosUnknownItem).to_owned();
+        spawn_local(async move {
+            if let Ok(Some(item)) = crate::cache::lookup::item_by_barcode(&code).await {
+                counter.notice.set(None);
+                counter.add_item(item);
+                counter.view.set(View::Sale);
+                return;
+            }
+            match member_panel::find_and_choose(counter, &code).await {
+                Ok(found) if found.len() == 1 => counter.notice.set(None),
+                Err(reason) if reason.starts_with("card:") => {
+                    counter.error(i18n.t(Key::PosCardRefused).replace("{card}", &code));
+                }
+                _ => cart_panel::add_by_code(counter, &code, unknown).await,
+            }
+        });
+    });
+
     view! {
         <div class="pos-shell" data-testid="pos-shell">
             <PosTopBar />
+            <Notice />
+            <FirstSync />
             <main class="pos-counter">
                 <MemberPanel />
-                <CartPanel />
+                {move || match counter.view.get() {
+                    View::Sale => view! { <CartPanel /> }.into_any(),
+                    View::Topup => view! { <TopupView /> }.into_any(),
+                    View::Held => view! { <HeldSalesView /> }.into_any(),
+                    View::Returns | View::Shift => view! { <CartPanel /> }.into_any(),
+                }}
             </main>
             <ActionBar />
+            {move || counter.paying.get().then(|| view! { <PaymentDialog receipt /> })}
+            <ReceiptDialog state=receipt />
+            <Rejected />
         </div>
     }
 }
@@ -66,7 +142,7 @@ fn PosTopBar() -> impl IntoView {
                 {store_name}
             </div>
             <div class="pos-topbar__spacer"></div>
-            <NetStatusChip />
+            <SyncChip />
             <span class="pos-topbar__clock">{move || clock.get()}</span>
             <div class="pos-topbar__staff">
                 <span class="muted">{move || i18n.t(Key::Cashier)}</span>
@@ -78,92 +154,126 @@ fn PosTopBar() -> impl IntoView {
     }
 }
 
+/// The counter's last message: an error in red, a confirmation in green.
 #[component]
-fn MemberPanel() -> impl IntoView {
-    let i18n = use_i18n();
-    view! {
-        <section class="pos-panel pos-member" aria-labelledby="pos-member-title">
-            <h2 id="pos-member-title" class="pos-panel__title">
-                {move || i18n.t(Key::MemberPanel)}
-            </h2>
-            <MemberLookup />
-        </section>
+fn Notice() -> impl IntoView {
+    let counter = crate::pages::pos::counter::use_counter();
+    move || {
+        counter.notice.get().map(|notice| {
+            view! {
+                <div
+                    class="pos-notice"
+                    class:pos-notice--error=notice.error
+                    role=if notice.error { "alert" } else { "status" }
+                    data-testid="pos-notice"
+                >
+                    <span>{notice.text}</span>
+                    <button type="button" class="btn btn--ghost" aria-label="×"
+                        on:click=move |_| counter.notice.set(None)>"×"</button>
+                </div>
+            }
+        })
     }
 }
 
+/// Until the cache has been filled once, the counter says how far the first sync is.
 #[component]
-fn CartPanel() -> impl IntoView {
+fn FirstSync() -> impl IntoView {
     let i18n = use_i18n();
-    view! {
-        <section class="pos-panel pos-cart" aria-labelledby="pos-cart-title">
-            <h2 id="pos-cart-title" class="pos-panel__title">
-                {move || i18n.t(Key::Cart)}
-            </h2>
-            <div class="pos-cart__lines pos-cart__lines--empty" data-testid="cart-empty">
-                <div class="pos-cart__empty-icon" aria-hidden="true">
-                    <svg viewBox="0 0 24 24" width="56" height="56">
-                        <path
-                            d="M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.7a2 2 0 0 0 2-1.5L21 8H6.2"
-                            fill="none"
-                            stroke="currentColor"
-                            stroke-width="1.5"
-                            stroke-linecap="round"
-                            stroke-linejoin="round"
-                        />
-                        <circle cx="10" cy="19.5" r="1.5" fill="currentColor" />
-                        <circle cx="17" cy="19.5" r="1.5" fill="currentColor" />
-                    </svg>
+    let sync = crate::sync::use_sync();
+    move || {
+        (!sync.filled.get()).then(|| {
+            view! {
+                <div class="pos-notice" role="status" data-testid="first-sync">
+                    {move || i18n.t(Key::SyncFirst).replace("{n}", &sync.pulled.get().to_string())}
                 </div>
-                <p class="pos-cart__empty-title">{move || i18n.t(Key::CartEmpty)}</p>
-                <p class="hint">{move || i18n.t(Key::CartEmptyHint)}</p>
-            </div>
-            <dl class="pos-totals" data-testid="cart-totals">
-                <div class="pos-totals__row">
-                    <dt>{move || i18n.t(Key::ItemCount)}</dt>
-                    <dd class="num">"0"</dd>
-                </div>
-                <div class="pos-totals__row">
-                    <dt>{move || i18n.t(Key::Subtotal)}</dt>
-                    <dd class="num">{Money::ZERO.to_string()}</dd>
-                </div>
-                <div class="pos-totals__row">
-                    <dt>{move || i18n.t(Key::Discount)}</dt>
-                    <dd class="num">{Money::ZERO.to_string()}</dd>
-                </div>
-                <div class="pos-totals__row pos-totals__row--due">
-                    <dt>{move || i18n.t(Key::AmountDue)}</dt>
-                    <dd class="num" data-testid="amount-due">
-                        {Money::ZERO.to_string()}
-                    </dd>
-                </div>
-            </dl>
-        </section>
+            }
+        })
+    }
+}
+
+/// Commands the server refused, for the cashier to read and let go.
+#[component]
+fn Rejected() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = crate::sync::use_sync();
+    move || {
+        let rejected = sync.rejected.get();
+        (!rejected.is_empty()).then(|| {
+            view! {
+                <aside class="pos-rejected" role="alert" data-testid="sync-rejected">
+                    <h3>{move || i18n.t(Key::SyncRejectedTitle)}</h3>
+                    <ul>
+                        {rejected.into_iter().map(|entry| {
+                            let id = entry.id.clone();
+                            let reason = entry.rejected.map(|error| error.message).unwrap_or_default();
+                            view! {
+                                <li>
+                                    <span class="num">{entry.id.chars().rev().take(8).collect::<String>().chars().rev().collect::<String>()}</span>
+                                    " " <span>{reason}</span>
+                                    <button type="button" class="btn btn--ghost" on:click=move |_| {
+                                        let id = id.clone();
+                                        spawn_local(async move { let _ = sync.dismiss(&id).await; });
+                                    }>{move || i18n.t(Key::Dismiss)}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </aside>
+            }
+        })
     }
 }
 
 #[component]
 fn ActionBar() -> impl IntoView {
     let i18n = use_i18n();
-    // Every action needs a sale in progress; none exists until items can be scanned.
-    let has_cart = false;
+    let counter = crate::pages::pos::counter::use_counter();
+    let has_cart = move || !counter.lines.with(Vec::is_empty);
+    let due = move || {
+        counter
+            .quote()
+            .and_then(Result::ok)
+            .map(|quote| quote.totals.amount_due)
+            .unwrap_or(Money::ZERO)
+            .to_string()
+    };
+    let tab = move |view: View, key: Key, testid: &'static str| {
+        let active = view.clone();
+        view! {
+            <button
+                type="button"
+                class="btn btn--secondary btn--pos"
+                class:btn--active=move || counter.view.get() == active
+                data-testid=testid
+                on:click=move |_| counter.view.set(view.clone())
+            >
+                {move || i18n.t(key)}
+            </button>
+        }
+    };
     view! {
         <footer class="pos-actions">
-            <button class="btn btn--secondary btn--pos" data-testid="pos-void" disabled=!has_cart>
+            {tab(View::Sale, Key::PosSale, "pos-tab-sale")}
+            {tab(View::Topup, Key::Topup, "pos-tab-topup")}
+            {tab(View::Held, Key::RecallOrder, "pos-recall")}
+            <button class="btn btn--secondary btn--pos" data-testid="pos-void"
+                disabled=move || !has_cart() on:click=move |_| counter.clear()>
                 {move || i18n.t(Key::VoidOrder)}
             </button>
-            <button class="btn btn--secondary btn--pos" data-testid="pos-hold" disabled=!has_cart>
+            <button class="btn btn--secondary btn--pos" data-testid="pos-hold"
+                disabled=move || !has_cart()
+                on:click=move |_| held_sales::hold(counter, move || counter.info(i18n.t(Key::HeldDone)))>
                 {move || i18n.t(Key::HoldOrder)}
-            </button>
-            <button class="btn btn--secondary btn--pos" data-testid="pos-recall" disabled=!has_cart>
-                {move || i18n.t(Key::RecallOrder)}
             </button>
             <button
                 class="btn btn--primary btn--pos btn--checkout"
                 data-testid="pos-checkout"
-                disabled=!has_cart
+                disabled=move || !has_cart() || counter.quote().is_some_and(|quote| quote.is_err())
+                on:click=move |_| counter.paying.set(true)
             >
                 <span>{move || i18n.t(Key::Checkout)}</span>
-                <span class="num">{Money::ZERO.to_string()}</span>
+                <span class="num">{due}</span>
             </button>
         </footer>
     }

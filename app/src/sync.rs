@@ -1,0 +1,339 @@
+//! The tablet's sync loop (DESIGN §7). It pushes the outbox, oldest first, then pulls
+//! pages of changes until none are left; it runs when the counter opens, every
+//! [`INTERVAL_MS`], and at once when the till queues a command or the browser comes back
+//! online. A failure backs off, doubling up to [`BACKOFF_MAX_MS`]. One push runs at a
+//! time, so a command is never in two batches at once.
+
+use std::cell::Cell;
+
+use huiyuan_shared::api::ApiError;
+use huiyuan_shared::sync::{
+    Command, OutboxCommand, PushBatch, PushResult, PushStatus, PUSH_BATCH_MAX,
+};
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::cache::outbox::{self, OutboxEntry};
+use crate::cache::{db, lookup, meta, pages, CacheError};
+use crate::i18n::NETWORK_ERROR;
+
+/// Time between syncs while nothing else wakes the loop.
+const INTERVAL_MS: i64 = 15_000;
+const BACKOFF_FIRST_MS: i64 = 2_000;
+const BACKOFF_MAX_MS: i64 = 30_000;
+/// How often the sleeping loop looks whether it was woken.
+const TICK_MS: i32 = 200;
+
+/// What the counter shows about the sync, and the handle to wake it.
+#[derive(Clone, Copy)]
+pub struct SyncStatus {
+    /// Whether the last request reached the server.
+    pub reachable: RwSignal<bool>,
+    /// Commands in the outbox not yet answered for.
+    pub unsent: RwSignal<usize>,
+    /// Commands the server refused, for the cashier to see.
+    pub rejected: RwSignal<Vec<OutboxEntry>>,
+    /// When the last complete pull ended (ms since the epoch).
+    pub last_sync_ms: RwSignal<Option<i64>>,
+    /// Records written by the pull under way, for its progress.
+    pub pulled: RwSignal<u32>,
+    /// Whether the cache has been filled at least once.
+    pub filled: RwSignal<bool>,
+    /// Moves on whenever the cache's records change, for views that read them.
+    pub revision: RwSignal<u64>,
+    /// The cache could not be opened or written.
+    pub cache_error: RwSignal<Option<String>>,
+    wake: RwSignal<u64>,
+}
+
+thread_local! {
+    static PUSHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What became of a command the till just made.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Submitted {
+    /// The server answered: recorded now or before, or recorded and flagged.
+    Recorded(PushResult),
+    /// Refused; the outbox no longer holds it.
+    Rejected(ApiError),
+    /// The server could not be reached; the command waits in the outbox.
+    Queued,
+}
+
+impl SyncStatus {
+    /// Starts the loop for this page and provides the status as context.
+    pub fn provide() -> SyncStatus {
+        let status = SyncStatus {
+            reachable: RwSignal::new(
+                web_sys::window().is_none_or(|window| window.navigator().on_line()),
+            ),
+            unsent: RwSignal::new(0),
+            rejected: RwSignal::new(Vec::new()),
+            last_sync_ms: RwSignal::new(None),
+            pulled: RwSignal::new(0),
+            filled: RwSignal::new(false),
+            revision: RwSignal::new(0),
+            cache_error: RwSignal::new(None),
+            wake: RwSignal::new(0),
+        };
+        provide_context(status);
+        db::ask_for_persistent_storage();
+        let online = window_event_listener(ev::online, move |_| status.wake());
+        let offline = window_event_listener(ev::offline, move |_| status.reachable.set(false));
+        let alive = StoredValue::new(true);
+        on_cleanup(move || {
+            online.remove();
+            offline.remove();
+            alive.set_value(false);
+        });
+        spawn_local(async move {
+            status.restore().await;
+            let mut backoff = 0_i64;
+            while alive.try_get_value().unwrap_or(false) {
+                let woken = status.wake.get_untracked();
+                let wait = match status.run_once().await {
+                    Ok(()) => {
+                        backoff = 0;
+                        INTERVAL_MS
+                    }
+                    Err(_) => {
+                        backoff = (backoff * 2).clamp(BACKOFF_FIRST_MS, BACKOFF_MAX_MS);
+                        backoff
+                    }
+                };
+                let mut slept = 0_i64;
+                while slept < wait
+                    && status.wake.try_get_untracked() == Some(woken)
+                    && alive.try_get_value().unwrap_or(false)
+                {
+                    sleep(TICK_MS).await;
+                    slept += i64::from(TICK_MS);
+                }
+            }
+        });
+        status
+    }
+
+    /// Wakes the loop to sync now.
+    pub fn wake(&self) {
+        self.wake.update(|wake| *wake += 1);
+    }
+
+    /// Reads what the cache already knows, before the first sync.
+    async fn restore(&self) {
+        let last: Option<i64> = meta::get(meta::LAST_SYNC_MS).await.ok().flatten();
+        self.last_sync_ms.set(last);
+        self.filled.set(last.is_some());
+        if let Err(error) = self.count_outbox().await {
+            self.cache_error.set(Some(error.to_string()));
+        }
+    }
+
+    async fn count_outbox(&self) -> Result<(), CacheError> {
+        let entries = outbox::all().await?;
+        let (rejected, pending): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|entry| entry.rejected.is_some());
+        self.unsent.set(pending.len());
+        self.rejected.set(rejected);
+        Ok(())
+    }
+
+    async fn run_once(&self) -> Result<(), ApiError> {
+        self.push(None).await?;
+        self.pull().await
+    }
+
+    /// Pulls pages until the server has no more.
+    async fn pull(&self) -> Result<(), ApiError> {
+        let mut since: Option<String> = meta::get(meta::CURSOR).await.map_err(cache_failure)?;
+        self.pulled.set(0);
+        loop {
+            let page = match api::sync::pull(since.as_deref()).await {
+                Ok(page) => page,
+                Err(error) => return Err(self.failed(error)),
+            };
+            self.reachable.set(true);
+            let applied = pages::apply(&page).await.map_err(cache_failure)?;
+            if applied.records > 0 {
+                self.pulled.update(|pulled| *pulled += applied.records);
+                self.revision.update(|revision| *revision += 1);
+            }
+            since = Some(applied.next);
+            if !applied.more {
+                break;
+            }
+        }
+        let now = js_sys::Date::now() as i64;
+        meta::set(meta::LAST_SYNC_MS, &now)
+            .await
+            .map_err(cache_failure)?;
+        self.last_sync_ms.set(Some(now));
+        self.filled.set(true);
+        Ok(())
+    }
+
+    /// Sends the outbox in batches. `pin` goes with the command it names only, and only
+    /// in memory: a PIN is never written to the tablet.
+    async fn push(&self, pin: Option<(&str, &str)>) -> Result<Vec<PushResult>, ApiError> {
+        while PUSHING.with(Cell::get) {
+            sleep(50).await;
+        }
+        PUSHING.with(|pushing| pushing.set(true));
+        let result = self.push_all(pin).await;
+        PUSHING.with(|pushing| pushing.set(false));
+        let _ = self.count_outbox().await;
+        result
+    }
+
+    async fn push_all(&self, pin: Option<(&str, &str)>) -> Result<Vec<PushResult>, ApiError> {
+        let device_id = meta::device_id().await.map_err(cache_failure)?;
+        let pending = outbox::pending().await.map_err(cache_failure)?;
+        let mut answered = Vec::new();
+        for chunk in pending.chunks(PUSH_BATCH_MAX) {
+            let commands: Vec<OutboxCommand> = chunk
+                .iter()
+                .map(|entry| with_pin(&entry.command, pin))
+                .collect();
+            let batch = PushBatch {
+                device_id,
+                commands,
+            };
+            let response = match api::sync::push(&batch).await {
+                Ok(response) => response,
+                Err(error) => return Err(self.failed(error)),
+            };
+            self.reachable.set(true);
+            let mut done = Vec::new();
+            for result in &response.results {
+                let id = result.id.to_string();
+                if result.status == PushStatus::Rejected {
+                    if let Some(entry) = chunk.iter().find(|entry| entry.id == id) {
+                        let mut entry = entry.clone();
+                        entry.rejected = result.error.clone();
+                        outbox::put(&entry).await.map_err(cache_failure)?;
+                    }
+                } else {
+                    done.push(id);
+                }
+            }
+            outbox::remove(&done).await.map_err(cache_failure)?;
+            lookup::update_balances(&response.balances)
+                .await
+                .map_err(cache_failure)?;
+            self.revision.update(|revision| *revision += 1);
+            answered.extend(response.results);
+        }
+        Ok(answered)
+    }
+
+    fn failed(&self, error: ApiError) -> ApiError {
+        if error.code == NETWORK_ERROR {
+            self.reachable.set(false);
+        }
+        error
+    }
+
+    /// Writes a command to the outbox and, when the server can be reached, sends it at
+    /// once with everything queued before it.
+    pub async fn submit(
+        &self,
+        entry: OutboxEntry,
+        pin: Option<String>,
+    ) -> Result<Submitted, CacheError> {
+        outbox::put(&entry).await?;
+        self.unsent.update(|unsent| *unsent += 1);
+        if entry.command.offline {
+            self.wake();
+            return Ok(Submitted::Queued);
+        }
+        let pin_for = pin.as_deref().map(|pin| (entry.id.as_str(), pin));
+        match self.push(pin_for).await {
+            Ok(results) => {
+                let Some(result) = results
+                    .into_iter()
+                    .find(|result| result.id.to_string() == entry.id)
+                else {
+                    return Ok(Submitted::Queued);
+                };
+                if result.status == PushStatus::Rejected {
+                    // The cashier sees the refusal now; it need not wait in the outbox.
+                    outbox::remove(std::slice::from_ref(&entry.id)).await?;
+                    let _ = self.count_outbox().await;
+                    let error = result.error.unwrap_or_else(|| ApiError {
+                        code: "rejected".into(),
+                        message: String::new(),
+                        details: serde_json::Value::Null,
+                    });
+                    return Ok(Submitted::Rejected(error));
+                }
+                Ok(Submitted::Recorded(result))
+            }
+            Err(error) if error.code == NETWORK_ERROR => Ok(Submitted::Queued),
+            Err(error) => {
+                outbox::remove(std::slice::from_ref(&entry.id)).await?;
+                let _ = self.count_outbox().await;
+                Ok(Submitted::Rejected(error))
+            }
+        }
+    }
+
+    /// Marks a queued command as made offline (the till checked the PIN itself), or
+    /// takes it back out when it cannot stand offline.
+    pub async fn settle_queued(
+        &self,
+        mut entry: OutboxEntry,
+        keep: bool,
+    ) -> Result<(), CacheError> {
+        if keep {
+            entry.command.offline = true;
+            outbox::put(&entry).await?;
+        } else {
+            outbox::remove(std::slice::from_ref(&entry.id)).await?;
+        }
+        self.count_outbox().await
+    }
+
+    /// Lets a refused command go once the cashier has seen it.
+    pub async fn dismiss(&self, id: &str) -> Result<(), CacheError> {
+        outbox::remove(&[id.to_owned()]).await?;
+        self.count_outbox().await
+    }
+}
+
+fn with_pin(command: &OutboxCommand, pin: Option<(&str, &str)>) -> OutboxCommand {
+    let mut command = command.clone();
+    if let (Some((id, pin)), Command::Sale { sale }) = (pin, &mut command.command) {
+        if sale.id.to_string() == id {
+            sale.pin = Some(pin.to_owned());
+        }
+    }
+    command
+}
+
+fn cache_failure(error: CacheError) -> ApiError {
+    ApiError {
+        code: "cache_error".into(),
+        message: error.to_string(),
+        details: serde_json::Value::Null,
+    }
+}
+
+pub fn use_sync() -> SyncStatus {
+    expect_context::<SyncStatus>()
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
