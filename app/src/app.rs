@@ -7,6 +7,7 @@ use leptos_router::path;
 use crate::i18n::I18n;
 use crate::pages::home_page::HomePage;
 use crate::pages::hq::approvals_page::ApprovalsPage;
+use crate::pages::hq::offline_page::OfflinePage;
 use crate::pages::hq::audit_page::AuditPage;
 use crate::pages::hq::card_stock_page::CardStockPage;
 use crate::pages::hq::cards_page::CardsPage;
@@ -40,6 +41,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("levels") view=LevelsPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
+                    <Route path=path!("offline") view=OfflinePage />
                     <Route path=path!("cards") view=CardsPage />
                     <Route path=path!("card-stock") view=CardStockPage />
                     <Route path=path!("staff") view=StaffPage />

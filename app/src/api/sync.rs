@@ -53,3 +53,13 @@ pub async fn resolve_conflict(id: &str, note: &str) -> Result<OverdraftConflict,
     )
     .await
 }
+
+pub async fn rules() -> Result<huiyuan_shared::rules::RuleSet, ApiError> {
+    get_json("/rules").await
+}
+
+pub async fn save_rules(
+    rules: &huiyuan_shared::rules::RuleSet,
+) -> Result<huiyuan_shared::rules::RuleSet, ApiError> {
+    super::put_json("/rules", rules).await
+}

@@ -9,6 +9,7 @@ pub mod member_detail_page;
 pub mod member_import_page;
 pub mod member_settings_page;
 pub mod members_page;
+pub mod offline_page;
 pub mod overview_page;
 pub mod staff_page;
 pub mod stores_page;

@@ -48,6 +48,12 @@ static NAV_ITEMS: &[NavItem] = &[
         testid: "nav-levels",
     },
     NavItem {
+        label: Key::NavOffline,
+        path: Some("/hq/offline"),
+        permission: Permission::ReportView,
+        testid: "nav-offline",
+    },
+    NavItem {
         label: Key::NavApprovals,
         path: Some("/hq/approvals"),
         permission: Permission::MemberApprove,
