@@ -59,6 +59,18 @@ impl AppError {
         })
     }
 
+    /// The status and body the REST call would have answered, for results reported
+    /// inside another answer (a sync push reports each command's refusal).
+    pub fn to_api_error(&self) -> (StatusCode, ApiError) {
+        let (status, code, message, details) = self.parts();
+        let body = ApiError {
+            code: code.to_owned(),
+            message,
+            details,
+        };
+        (status, body)
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String, serde_json::Value) {
         use error_code::*;
         let none = json!({});
@@ -187,15 +199,10 @@ fn missing_field(reason: &str) -> Option<String> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, code, message, details) = self.parts();
+        let (status, body) = self.to_api_error();
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
         }
-        let body = ApiError {
-            code: code.to_owned(),
-            message,
-            details,
-        };
         (status, Json(body)).into_response()
     }
 }

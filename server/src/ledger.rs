@@ -20,7 +20,9 @@ pub mod writer;
 
 pub use accounts::{AccountKey, Asset};
 pub use commands::{CommandOutcome, CommandRecord};
-pub use post::{post_transfers, NewTransfer, PostingContext, TransferKind};
+pub use post::{
+    post_transfers, post_transfers_overdrawing, NewTransfer, PostingContext, TransferKind,
+};
 
 /// Why a ledger write was refused.
 #[derive(Debug, thiserror::Error)]

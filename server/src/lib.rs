@@ -29,3 +29,4 @@ pub mod serve;
 pub mod spreadsheet;
 pub mod state;
 pub mod stored_value;
+pub mod sync;

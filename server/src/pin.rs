@@ -16,9 +16,32 @@ use axum::http::StatusCode;
 use huiyuan_shared::api::error_code;
 use huiyuan_shared::rules::CounterPolicy;
 use huiyuan_shared::sale::{check_new_pin, PinChange, PinStatus};
+use huiyuan_shared::sync::offline_pin_verifier;
 use huiyuan_shared::FieldError;
 use serde_json::json;
 use sqlx::Row;
+
+/// Random bytes of an offline verifier's salt.
+const OFFLINE_SALT_BYTES: usize = 16;
+
+/// A fresh salt and the offline verifier of a PIN (`shared::sync`), for the member row.
+/// Each is made anew whenever the plain PIN is at hand, so a verifier copied off one
+/// tablet stops matching the next one the member's tills receive.
+struct OfflinePinRow {
+    salt: String,
+    verifier: String,
+}
+
+impl OfflinePinRow {
+    fn new(pin: &str) -> Self {
+        use rand::RngCore;
+        let mut bytes = [0u8; OFFLINE_SALT_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let salt = hex::encode(bytes);
+        let verifier = offline_pin_verifier(&salt, pin);
+        Self { salt, verifier }
+    }
+}
 
 struct StoredPin {
     hash: Option<String>,
@@ -131,10 +154,18 @@ pub async fn check_for_spending(
     };
     let failures: i64 = claimed.try_get("pin_failures")?;
     if crate::auth::password::verify(pin.to_owned(), Some(hash)).await? {
-        sqlx::query("UPDATE members SET pin_failures = 0 WHERE id = $1")
-            .bind(member_id)
-            .execute(&state.db.writer)
-            .await?;
+        // The plain PIN is at hand: a fresh offline verifier goes out with the member, so
+        // a member whose PIN predates the sync can spend offline after one online sale.
+        let offline = OfflinePinRow::new(pin);
+        sqlx::query(
+            "UPDATE members SET pin_failures = 0, offline_pin_salt = $1, offline_pin_verifier = $2 \
+             WHERE id = $3",
+        )
+        .bind(offline.salt)
+        .bind(offline.verifier)
+        .bind(member_id)
+        .execute(&state.db.writer)
+        .await?;
         return Ok(());
     }
     if failures >= max {
@@ -156,6 +187,33 @@ pub async fn check_for_spending(
             "attempts_left": left,
         }),
     })
+}
+
+/// Lets an offline spend of the member's value through (sync push): the till checked
+/// the PIN against the verifier it had cached, so a member with a PIN must have one.
+/// Without a verifier the till could not have checked, and the spend is refused like a
+/// sale without its PIN.
+pub async fn check_offline_verifier(state: &AppState, member_id: &str) -> Result<(), AppError> {
+    let row = sqlx::query("SELECT pin_hash, offline_pin_verifier FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let Some(row) = row else {
+        // The sale itself reports an unknown member, naming its field.
+        return Ok(());
+    };
+    let pin_set = row.try_get::<Option<String>, _>("pin_hash")?.is_some();
+    let verifier = row
+        .try_get::<Option<String>, _>("offline_pin_verifier")?
+        .is_some();
+    if pin_set && !verifier {
+        return Err(AppError::field(FieldError::new(
+            "pin",
+            "pin_required",
+            "该会员的消费密码未在线验证过，离线不能使用储值或积分",
+        )));
+    }
+    Ok(())
 }
 
 /// Who is changing a PIN, which decides whether the old one is needed.
@@ -194,12 +252,16 @@ pub async fn change(
         }
     };
     let hash = crate::auth::password::hash(request.new_pin.clone()).await?;
+    let offline = OfflinePinRow::new(&request.new_pin);
     let mut tx = state.db.writer.begin().await?;
     sqlx::query(
-        "UPDATE members SET pin_hash = $1, pin_failures = 0, pin_locked_until = NULL, updated_at = $2 WHERE id = $3",
+        "UPDATE members SET pin_hash = $1, pin_failures = 0, pin_locked_until = NULL, updated_at = $2, \
+         offline_pin_salt = $3, offline_pin_verifier = $4 WHERE id = $5",
     )
     .bind(hash)
     .bind(now_ms())
+    .bind(offline.salt)
+    .bind(offline.verifier)
     .bind(member_id)
     .execute(&mut *tx)
     .await?;

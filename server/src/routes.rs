@@ -20,6 +20,7 @@ pub mod sales;
 pub mod staff;
 pub mod staff_auth;
 pub mod stores;
+pub mod sync;
 pub mod topup_batches;
 pub mod topups;
 pub mod value_report;
@@ -482,4 +483,25 @@ pub fn api_routes() -> ApiRoutes {
             card_stock::summary,
         )
         .post("/api/v1/member/qr", Access::Member, cards::member_qr)
+        .get(
+            "/api/v1/sync/pull",
+            Access::Permission(Permission::SaleCreate),
+            sync::pull,
+        )
+        .post_with_body_limit(
+            "/api/v1/sync/push",
+            Access::Permission(Permission::SaleCreate),
+            crate::sync::push::PUSH_BODY_BYTES_MAX,
+            sync::push,
+        )
+        .get(
+            "/api/v1/sync/conflicts",
+            Access::Permission(Permission::ReportView),
+            sync::conflicts,
+        )
+        .post(
+            "/api/v1/sync/conflicts/{id}/resolve",
+            Access::Permission(Permission::ValueRefund),
+            sync::resolve,
+        )
 }

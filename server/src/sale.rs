@@ -263,11 +263,29 @@ fn paid_with(payments: &[Payment], wanted: impl Fn(PaymentMethod) -> bool) -> i6
         .sum()
 }
 
-/// Carries out a sale inside the writer's transaction and returns its receipt.
+/// A sale a tablet made without the network, sent later by sync push. Its PIN was
+/// checked by the till against the cached verifier; it must keep within the rules'
+/// offline limits; and it is recorded even when another till has spent the member's
+/// value meanwhile, the overdraft recorded for HQ.
+#[derive(Clone, Copy, Debug)]
+pub struct OfflineSale {
+    pub device_id: uuid::Uuid,
+}
+
+/// What an overdraft left the member short of, when an offline sale overdrew.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Shortfall {
+    fen: i64,
+    points: i64,
+}
+
+/// Carries out a sale inside the writer's transaction and returns its receipt. An
+/// online sale (`offline: None`) is refused when the member's value does not cover it.
 pub async fn checkout(
     connection: &mut AnyConnection,
     staff: &StaffPrincipal,
     request: SaleRequest,
+    offline: Option<OfflineSale>,
 ) -> Result<SaleReceipt, AppError> {
     check_payments(&request)?;
     if request
@@ -314,17 +332,36 @@ pub async fn checkout(
     }
     let change = total - due;
 
+    let points_paid: i64 = request.payments.iter().filter_map(|p| p.points).sum();
+    let stored_value = paid_with(&request.payments, |m| m == PaymentMethod::StoredValue);
+    if offline.is_some() {
+        check_offline_limits(&request, &rules, stored_value, points_paid)?;
+    }
     // Only a payment from the member's value needs their balances before the sale.
     let balances = match &member_id {
         Some(id) if request.spends_member_value() => {
+            if offline.is_some() {
+                lock_member_accounts(connection, id).await?;
+            }
             ledger::member_balances(connection, id).await?
         }
         _ => Default::default(),
     };
-    let points_paid: i64 = request.payments.iter().filter_map(|p| p.points).sum();
+    // What an offline sale takes beyond what the member holds (never anything online:
+    // there the balances below refuse it).
+    let shortfall = match offline {
+        Some(_) => Shortfall {
+            fen: (stored_value - balances.principal_fen.max(0) - balances.bonus_fen.max(0)).max(0),
+            points: (points_paid - balances.points.max(0)).max(0),
+        },
+        None => Shortfall::default(),
+    };
     let points_value = paid_with(&request.payments, |m| m == PaymentMethod::Points);
     if points_paid > 0 {
-        let value = rules::check_points_payment(&quote, points_paid, balances.points)
+        // An offline sale's points were checked against the cache; what they overdraw
+        // is the shortfall, not a refusal.
+        let held = balances.points.max(0) + shortfall.points;
+        let value = rules::check_points_payment(&quote, points_paid, held)
             .map_err(|error| AppError::field(FieldError::from(error)))?;
         if value.fen() != points_value {
             return Err(refuse(
@@ -334,20 +371,30 @@ pub async fn checkout(
             ));
         }
     }
-    let stored_value = paid_with(&request.payments, |m| m == PaymentMethod::StoredValue);
     let (principal_part, bonus_part) = if stored_value > 0 {
-        if stored_value > balances.value_fen() {
+        if offline.is_none() && stored_value > balances.value_fen() {
             return Err(AppError::from(ledger::LedgerError::Insufficient {
                 account: "member:principal".to_owned(),
                 needed: stored_value,
             }));
         }
-        let parts = rules::split_proportionally(
-            Money(stored_value),
-            &[Money(balances.principal_fen), Money(balances.bonus_fen)],
-        )
-        .map_err(|error| AppError::field(error.into()))?;
-        (parts[0].fen(), parts[1].fen())
+        // What the member holds is split in proportion; an overdraft's shortfall is
+        // taken from principal, which the member owes back in money.
+        let covered = stored_value - shortfall.fen;
+        let (principal, bonus) = if covered > 0 {
+            let parts = rules::split_proportionally(
+                Money(covered),
+                &[
+                    Money(balances.principal_fen.max(0)),
+                    Money(balances.bonus_fen.max(0)),
+                ],
+            )
+            .map_err(|error| AppError::field(error.into()))?;
+            (parts[0].fen(), parts[1].fen())
+        } else {
+            (0, 0)
+        };
+        (principal + shortfall.fen, bonus)
     } else {
         (0, 0)
     };
@@ -458,10 +505,14 @@ pub async fn checkout(
         command_id: request.id.to_string(),
         store_id: Some(store.clone()),
         staff_id: Some(staff.id.to_string()),
-        device_id: None,
+        device_id: offline.map(|sale| sale.device_id.to_string()),
         occurred_at,
     };
-    ledger::post_transfers(connection, &context, &transfers).await?;
+    if shortfall == Shortfall::default() {
+        ledger::post_transfers(connection, &context, &transfers).await?;
+    } else {
+        ledger::post_transfers_overdrawing(connection, &context, &transfers).await?;
+    }
 
     let receipt_no = next_receipt_no(connection, &store, &store_code, local.date).await?;
     let after = match &member_id {
@@ -490,12 +541,95 @@ pub async fn checkout(
         recorded_at: ms_to_rfc3339(now),
     };
     record_sale(connection, staff, &receipt, now, occurred_at).await?;
+    if let (Some(sale), Some(member)) = (offline, &member_id) {
+        if shortfall != Shortfall::default() {
+            let overdraft = crate::sync::overdraft::Overdraft {
+                sale_id: &receipt.id.to_string(),
+                member_id: member,
+                store_id: &store,
+                device_id: sale.device_id,
+                shortfall_fen: shortfall.fen,
+                shortfall_points: shortfall.points,
+                occurred_at,
+                recorded_at: now,
+            };
+            crate::sync::overdraft::record(connection, staff, &overdraft).await?;
+        }
+    }
     // The sale counts towards the member's level from now on; the better discount and
     // multiplier apply from their next sale.
     if let Some(id) = &member_id {
         level::upgrade::after_sale(connection, id, now).await?;
     }
     Ok(receipt)
+}
+
+/// An offline sale may spend at most the rules' per-member offline limits of stored
+/// value and points: a till that keeps to them never sends more, so more is refused.
+fn check_offline_limits(
+    request: &SaleRequest,
+    rules: &RuleSet,
+    stored_value: i64,
+    points: i64,
+) -> Result<(), AppError> {
+    let policy = &rules.counter;
+    let first = |method: PaymentMethod| {
+        request
+            .payments
+            .iter()
+            .position(|payment| payment.method == method)
+            .unwrap_or_default()
+    };
+    let over = |field: String, limit: i64, asked: i64, message: String| AppError::Refused {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        code: huiyuan_shared::api::error_code::OFFLINE_LIMIT_EXCEEDED,
+        message,
+        details: json!({
+            "fields": [FieldError::new(&field, "offline_limit_exceeded", "超过离线消费限额")],
+            "limit": limit,
+            "asked": asked,
+        }),
+    };
+    if stored_value > policy.offline_value_per_member_fen {
+        return Err(over(
+            format!("payments[{}].amount_fen", first(PaymentMethod::StoredValue)),
+            policy.offline_value_per_member_fen,
+            stored_value,
+            format!(
+                "离线储值消费{}超过每位会员限额{}",
+                Money(stored_value),
+                Money(policy.offline_value_per_member_fen)
+            ),
+        ));
+    }
+    if points > policy.offline_points_per_member {
+        return Err(over(
+            format!("payments[{}].points", first(PaymentMethod::Points)),
+            policy.offline_points_per_member,
+            points,
+            format!(
+                "离线积分抵扣{points}超过每位会员限额{}",
+                policy.offline_points_per_member
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Takes the member's account rows before their balances are read, so the overdraft an
+/// offline sale records is the one it makes: on PostgreSQL a concurrent spender waits
+/// for this sale (SQLite's one writer orders them anyway).
+async fn lock_member_accounts(
+    connection: &mut AnyConnection,
+    member_id: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE accounts SET balance = balance WHERE owner_kind = 'member' AND owner_id = $1",
+    )
+    .bind(member_id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
 }
 
 /// Prices an amount-only sale (会员下帐, 现金积分): the amount typed is what is due, with

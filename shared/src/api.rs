@@ -49,6 +49,12 @@ pub mod error_code {
     pub const RATE_LIMITED: &str = "rate_limited";
     /// A registrant waiting for approval cannot log in yet.
     pub const MEMBER_PENDING: &str = "member_pending";
+    /// An offline sale spent more stored value or points than the rules' per-member
+    /// offline limit; `details.fields` names the payment, `details.limit` the limit.
+    pub const OFFLINE_LIMIT_EXCEEDED: &str = "offline_limit_exceeded";
+    /// An offline sale was recorded although it overdrew the member (a sync push result
+    /// of status `conflict`); `details` hold the shortfalls and the conflict's id.
+    pub const OFFLINE_OVERDRAFT: &str = "offline_overdraft";
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

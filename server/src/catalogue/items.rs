@@ -20,7 +20,7 @@ pub const ITEM_PAGE_ROWS_MAX: i64 = 200;
 /// Ids one statement of the sale lookup binds; longer lists are read in chunks.
 pub const SALE_ITEMS_MAX: usize = 500;
 
-const ITEM_SELECT: &str = "SELECT i.id, i.code, i.barcode, i.name, i.category_id, \
+pub(crate) const ITEM_SELECT: &str = "SELECT i.id, i.code, i.barcode, i.name, i.category_id, \
      c.path AS category_path, i.unit, i.retail_price_fen, i.member_price_fen, i.points_price, \
      i.earns_points, i.image_url, i.active, i.version, i.created_at, i.updated_at, i.deleted_at \
      FROM items i LEFT JOIN categories c ON c.id = i.category_id";
@@ -38,7 +38,7 @@ pub struct ItemRow {
 }
 
 impl ItemRow {
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let category: Option<String> = row.try_get("category_id")?;
         let category_path: Option<String> = row.try_get("category_path")?;
         let member_price: Option<i64> = row.try_get("member_price_fen")?;

@@ -89,9 +89,35 @@ pub async fn post_transfers(
     let mut ids = Vec::with_capacity(transfers.len());
     let now = now_ms();
     for (index, transfer) in transfers.iter().enumerate() {
-        ids.push(post_one(tx, context, index, transfer, now, None).await?);
+        ids.push(post_one(tx, context, index, transfer, now, None, Floor::Keep).await?);
     }
     Ok(ids)
+}
+
+/// Posts transfers as [`post_transfers`] does, except that a debit may take an account
+/// below its floor: the one exception to "no member balance below zero" (DESIGN §4
+/// invariant 3), for an offline sale the server must record although another till spent
+/// the member's value first. The caller records the overdraft for HQ in the same
+/// transaction. Points overdrawn are a debt: the lots give what they hold, and the
+/// member's next points pay the debt before they become a lot (see `post_one`).
+pub async fn post_transfers_overdrawing(
+    tx: &mut AnyConnection,
+    context: &PostingContext,
+    transfers: &[NewTransfer],
+) -> Result<Vec<String>, LedgerError> {
+    let mut ids = Vec::with_capacity(transfers.len());
+    let now = now_ms();
+    for (index, transfer) in transfers.iter().enumerate() {
+        ids.push(post_one(tx, context, index, transfer, now, None, Floor::Cross).await?);
+    }
+    Ok(ids)
+}
+
+/// Whether a debit must keep an account at or above its floor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Floor {
+    Keep,
+    Cross,
 }
 
 /// Posts one transfer of points out of a member's account that takes them from the
@@ -107,7 +133,16 @@ pub async fn post_from_lot(
         transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some(),
         "only a member's points come from a lot"
     );
-    post_one(tx, context, 0, transfer, now_ms(), Some(lot_id)).await
+    post_one(
+        tx,
+        context,
+        0,
+        transfer,
+        now_ms(),
+        Some(lot_id),
+        Floor::Keep,
+    )
+    .await
 }
 
 /// Posts transfers in order where each may take a member's points from a named lot (and,
@@ -122,7 +157,18 @@ pub async fn post_transfers_from_lots(
     let mut ids = Vec::with_capacity(transfers.len());
     let now = now_ms();
     for (index, (transfer, lot)) in transfers.iter().enumerate() {
-        ids.push(post_one(tx, context, index, transfer, now, lot.as_deref()).await?);
+        ids.push(
+            post_one(
+                tx,
+                context,
+                index,
+                transfer,
+                now,
+                lot.as_deref(),
+                Floor::Keep,
+            )
+            .await?,
+        );
     }
     Ok(ids)
 }
@@ -134,6 +180,7 @@ async fn post_one(
     transfer: &NewTransfer,
     now: i64,
     from_lot: Option<&str>,
+    floor: Floor,
 ) -> Result<String, LedgerError> {
     if transfer.amount <= 0 {
         return Err(LedgerError::NonPositive(transfer.amount));
@@ -143,8 +190,29 @@ async fn post_one(
         "one asset per transfer"
     );
     let id = format!("{}:{index}", context.command_id);
-    debit(tx, &transfer.debit, transfer.amount).await?;
-    credit(tx, &transfer.credit, transfer.amount).await?;
+    let member_points =
+        |account: &AccountKey| account.asset == Asset::Points && account.floor().is_some();
+    // Points debited that lots cover: all of them, except what an overdraft takes past
+    // what the member held.
+    let mut from_lots = transfer.amount;
+    match (floor, transfer.debit.floor()) {
+        (Floor::Cross, Some(_)) => {
+            let after = add_returning(tx, &transfer.debit, -transfer.amount).await?;
+            let held_before = (after + transfer.amount).max(0);
+            from_lots = transfer.amount.min(held_before);
+        }
+        _ => debit(tx, &transfer.debit, transfer.amount).await?,
+    }
+    // Points credited to a member in debt (an offline overdraft) pay the debt first; only
+    // what takes the balance above zero becomes a lot, so the lots always hold exactly
+    // the positive part of the balance.
+    let mut to_lot = transfer.amount;
+    if member_points(&transfer.credit) {
+        let after = add_returning(tx, &transfer.credit, transfer.amount).await?;
+        to_lot = transfer.amount.min(after.max(0));
+    } else {
+        credit(tx, &transfer.credit, transfer.amount).await?;
+    }
     sqlx::query(
         "INSERT INTO transfers (id, command_id, debit_account_id, credit_account_id, asset, amount, kind, \
          store_id, staff_id, device_id, memo, recorded_at, occurred_at) \
@@ -165,16 +233,16 @@ async fn post_one(
     .bind(context.occurred_at)
     .execute(&mut *tx)
     .await?;
-    if transfer.credit.asset == Asset::Points && transfer.credit.floor().is_some() {
+    if member_points(&transfer.credit) && to_lot > 0 {
         let expires_at = transfer
             .points_expire_at
             .unwrap_or(now + POINTS_LIFETIME_DEFAULT_MS);
-        lots::add(tx, &transfer.credit.id(), &id, transfer.amount, expires_at).await?;
+        lots::add(tx, &transfer.credit.id(), &id, to_lot, expires_at).await?;
     }
-    if transfer.debit.asset == Asset::Points && transfer.debit.floor().is_some() {
+    if member_points(&transfer.debit) && from_lots > 0 {
         match from_lot {
-            Some(lot) => lots::consume_lot(tx, &transfer.debit.id(), lot, transfer.amount).await?,
-            None => lots::consume(tx, &transfer.debit.id(), transfer.amount).await?,
+            Some(lot) => lots::consume_lot(tx, &transfer.debit.id(), lot, from_lots).await?,
+            None => lots::consume(tx, &transfer.debit.id(), from_lots).await?,
         }
     }
     Ok(id)
@@ -216,6 +284,32 @@ async fn credit(
     amount: i64,
 ) -> Result<(), LedgerError> {
     add(tx, account, amount).await
+}
+
+/// Adds a signed amount as [`add`] does and answers the balance after it.
+async fn add_returning(
+    tx: &mut AnyConnection,
+    account: &AccountKey,
+    amount: i64,
+) -> Result<i64, LedgerError> {
+    use sqlx::Row;
+    let row = sqlx::query(
+        "INSERT INTO accounts (id, owner_kind, owner_id, code, asset, balance, floor, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (id) DO UPDATE SET balance = accounts.balance + excluded.balance \
+         RETURNING balance",
+    )
+    .bind(account.id())
+    .bind(account.owner_kind)
+    .bind(&account.owner_id)
+    .bind(account.code)
+    .bind(account.asset.code())
+    .bind(amount)
+    .bind(account.floor())
+    .bind(now_ms())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.try_get("balance")?)
 }
 
 /// Adds a signed amount, creating the account by its first posting.

@@ -34,8 +34,30 @@ use serde_json::json;
 pub async fn create(
     State(state): State<AppState>,
     StaffAuth(staff, _): StaffAuth,
-    ApiJson(mut request): ApiJson<SaleRequest>,
+    ApiJson(request): ApiJson<SaleRequest>,
 ) -> AppResult<(StatusCode, ApiJson<SaleReceipt>)> {
+    let (outcome, receipt) = sell(&state, staff, request, None).await?;
+    Ok((created_or_replayed(outcome), ApiJson(receipt)))
+}
+
+/// 201 for a command carried out now, 200 for a replay.
+fn created_or_replayed(outcome: CommandOutcome) -> StatusCode {
+    match outcome {
+        CommandOutcome::Created => StatusCode::CREATED,
+        CommandOutcome::Exists => StatusCode::OK,
+    }
+}
+
+/// A sale as `POST /api/v1/sales` records it, and as sync push records a tablet's:
+/// the member found from what was scanned, PINs checked before the writer, the checkout
+/// run once under the sale's id. An offline sale (`offline`) carries no member PIN (the
+/// till checked it against the cached verifier) and may overdraw.
+pub async fn sell(
+    state: &AppState,
+    staff: crate::auth::StaffPrincipal,
+    mut request: SaleRequest,
+    offline: Option<sale::OfflineSale>,
+) -> AppResult<(CommandOutcome, SaleReceipt)> {
     // A QR code found here is used up inside the sale's transaction, so a refused sale
     // leaves it usable and two sales cannot both use it.
     let mut qr_code = None;
@@ -82,11 +104,17 @@ pub async fn create(
             .is_none()
     {
         if let Some(member) = request.member_id.filter(|_| request.spends_member_value()) {
-            pin::check_for_spending(&state, &member.to_string(), request.pin.as_deref()).await?;
+            match offline {
+                None => {
+                    pin::check_for_spending(state, &member.to_string(), request.pin.as_deref())
+                        .await?
+                }
+                Some(_) => pin::check_offline_verifier(state, &member.to_string()).await?,
+            }
         }
         for payment in &request.payments {
             if let (Some(card_no), Some(card_pin)) = (&payment.card_no, &payment.pin) {
-                giftcard::attempt_pin(&state, card_no, card_pin, &actor, now_ms()).await?;
+                giftcard::attempt_pin(state, card_no, card_pin, &actor, now_ms()).await?;
             }
         }
     }
@@ -99,26 +127,21 @@ pub async fn create(
         staff_id: Some(staff.id.to_string()),
     };
     let job_request = request.clone();
-    let executed = commands::execute(&state, meta, &fingerprint, move |connection| {
+    let executed = commands::execute(state, meta, &fingerprint, move |connection| {
         Box::pin(async move {
             if let Some(token) = &qr_code {
                 let command = job_request.id.to_string();
                 card::qr::consume(connection, "member_card", token, &command, now_ms()).await?;
             }
-            sale::checkout(connection, &staff, job_request).await
+            sale::checkout(connection, &staff, job_request, offline).await
         })
     })
     .await;
-    let (outcome, receipt) = match executed {
-        Ok(done) => done,
+    match executed {
+        Ok(done) => Ok(done),
         // A wrong gift-card PIN is counted after the refused sale has rolled back.
-        Err(error) => return Err(giftcard::count_pin_failure(&state, error, &actor).await),
-    };
-    let status = match outcome {
-        CommandOutcome::Created => StatusCode::CREATED,
-        CommandOutcome::Exists => StatusCode::OK,
-    };
-    Ok((status, ApiJson(receipt)))
+        Err(error) => Err(giftcard::count_pin_failure(state, error, &actor).await),
+    }
 }
 
 /// The rules in force (points, buy-X-get-Y, points as payment, 抹零, top-up bonus plans).
@@ -168,6 +191,18 @@ pub async fn create_return(
     let sale_id: uuid::Uuid = sale_id
         .parse()
         .map_err(|_| crate::error::AppError::NotFound)?;
+    let (outcome, receipt) = return_sale(&state, staff, sale_id, request).await?;
+    Ok((created_or_replayed(outcome), ApiJson(receipt)))
+}
+
+/// A return as `POST /api/v1/sales/{id}/returns` records it, and as sync push records a
+/// tablet's.
+pub async fn return_sale(
+    state: &AppState,
+    staff: crate::auth::StaffPrincipal,
+    sale_id: uuid::Uuid,
+    request: ReturnRequest,
+) -> AppResult<(CommandOutcome, ReturnReceipt)> {
     let meta = CommandMeta {
         id: request.id.to_string(),
         kind: "return",
@@ -176,17 +211,12 @@ pub async fn create_return(
     };
     let keyed = json!({ "sale_id": sale_id, "request": request });
     let job_request = request.clone();
-    let (outcome, receipt) = commands::execute(&state, meta, &keyed, move |connection| {
+    commands::execute(state, meta, &keyed, move |connection| {
         Box::pin(async move {
             sale_return::return_goods(connection, &staff, &sale_id.to_string(), job_request).await
         })
     })
-    .await?;
-    let status = match outcome {
-        CommandOutcome::Created => StatusCode::CREATED,
-        CommandOutcome::Exists => StatusCode::OK,
-    };
-    Ok((status, ApiJson(receipt)))
+    .await
 }
 
 /// Attaches a member to a sale recorded without one, within the days the rules allow

@@ -30,6 +30,20 @@ pub async fn create(
     StaffAuth(staff, _): StaffAuth,
     ApiJson(request): ApiJson<TopupRequest>,
 ) -> AppResult<(StatusCode, ApiJson<TopupReceipt>)> {
+    let (outcome, receipt) = top_up(&state, staff, request).await?;
+    let status = match outcome {
+        ledger::CommandOutcome::Created => StatusCode::CREATED,
+        ledger::CommandOutcome::Exists => StatusCode::OK,
+    };
+    Ok((status, ApiJson(receipt)))
+}
+
+/// A top-up as `POST /api/v1/topups` records it, and as sync push records a tablet's.
+pub async fn top_up(
+    state: &AppState,
+    staff: crate::auth::StaffPrincipal,
+    request: TopupRequest,
+) -> AppResult<(ledger::CommandOutcome, TopupReceipt)> {
     if request.amount_fen <= 0 || request.amount_fen > TOPUP_FEN_MAX {
         return Err(AppError::field(FieldError::new(
             "amount_fen",
@@ -45,7 +59,7 @@ pub async fn create(
         staff_id: Some(staff.id.to_string()),
     };
     let job_request = request.clone();
-    let (outcome, receipt) = commands::execute(&state, meta, &request, move |connection| {
+    commands::execute(state, meta, &request, move |connection| {
         Box::pin(async move {
             let request = job_request;
             scope::counter_store(connection, &staff, request.store_id).await?;
@@ -98,10 +112,5 @@ pub async fn create(
             })
         })
     })
-    .await?;
-    let status = match outcome {
-        ledger::CommandOutcome::Created => StatusCode::CREATED,
-        ledger::CommandOutcome::Exists => StatusCode::OK,
-    };
-    Ok((status, ApiJson(receipt)))
+    .await
 }
