@@ -41,7 +41,74 @@ export const sel = {
   memberSearch: '[data-testid="member-search"]',
   lookupRow: '[data-testid="member-lookup-row"]',
   posMemberCurrent: '[data-testid="pos-member-current"]',
+  posMemberName: '[data-testid="pos-member-name"]',
+  posMemberValue: '[data-testid="pos-member-value"]',
+  posMemberPoints: '[data-testid="pos-member-points"]',
+  posNotice: '[data-testid="pos-notice"]',
+  firstSync: '[data-testid="first-sync"]',
+  syncLast: '[data-testid="sync-last"]',
+  itemSearch: '[data-testid="item-search"]',
+  cartLine: '[data-testid="cart-line"]',
+  amountDue: '[data-testid="amount-due"]',
+  checkout: '[data-testid="pos-checkout"]',
+  payDialog: '[data-testid="payment-dialog"]',
+  payCash: '[data-testid="pay-cash"]',
+  payStoredValue: '[data-testid="pay-stored_value"]',
+  payFillStoredValue: '[data-testid="pay-fill-stored_value"]',
+  payFillCash: '[data-testid="pay-fill-cash"]',
+  payPoints: '[data-testid="pay-points"]',
+  payPin: '[data-testid="pay-pin"]',
+  payConfirm: '[data-testid="pay-confirm"]',
+  payCancel: '[data-testid="pay-cancel"]',
+  payError: '[data-testid="pay-error"]',
+  payChange: '[data-testid="pay-change"]',
+  receipt: '[data-testid="receipt"]',
+  receiptNo: '[data-testid="receipt-no"]',
+  receiptOffline: '[data-testid="receipt-offline"]',
+  receiptDone: '[data-testid="receipt-done"]',
+  receiptPoints: '[data-testid="receipt-points"]',
+  navOffline: '[data-testid="nav-offline"]',
+  overdraftRow: '[data-testid="overdraft-row"]',
 };
+
+// Types a code the way a keyboard-wedge scanner does: fast, ending with Enter, with no
+// box focused.
+export async function scan(page, code) {
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.type(code, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
+
+// The counter open and its cache filled.
+export async function openCounter(page) {
+  await page.locator(sel.posShell).waitFor();
+  await page.locator(sel.syncLast).waitFor({ timeout: 30_000 });
+}
+
+// Picks a member at the counter by what the cashier types.
+export async function chooseMember(page, term, name) {
+  await page.fill(sel.memberSearch, term);
+  await page.press(sel.memberSearch, 'Enter');
+  await page.locator(sel.posMemberName, { hasText: name }).waitFor();
+}
+
+// Pays the cart: `payments` maps a method to an amount in 元, 'rest' filling what is left.
+export async function pay(page, { cash, storedValue, points, pin }) {
+  await page.click(sel.checkout);
+  await page.locator(sel.payDialog).waitFor();
+  if (points) await page.fill(sel.payPoints, String(points));
+  if (storedValue === 'rest') await page.click(sel.payFillStoredValue);
+  else if (storedValue) await page.fill(sel.payStoredValue, String(storedValue));
+  if (cash === 'rest') await page.click(sel.payFillCash);
+  else if (cash) await page.fill(sel.payCash, String(cash));
+  if (pin) await page.fill(sel.payPin, pin);
+  await page.click(sel.payConfirm);
+}
+
+// The unsent count the sync chip shows.
+export async function unsent(page) {
+  return Number(await page.locator(sel.netStatus).getAttribute('data-unsent'));
+}
 
 export async function staffLogin(page, username, password, next) {
   await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : '/login');
@@ -75,4 +142,10 @@ export async function staffToken(baseUrl, username, password) {
   });
   if (!response.ok) throw new Error(`login as ${username}: ${response.status}`);
   return (await response.json()).token;
+}
+
+// The demo shelf's EAN-13 barcode from its first twelve digits.
+export function ean13(first12) {
+  const sum = [...first12].reduce((acc, d, i) => acc + Number(d) * (i % 2 === 0 ? 1 : 3), 0);
+  return `${first12}${(10 - (sum % 10)) % 10}`;
 }

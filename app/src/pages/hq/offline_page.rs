@@ -45,8 +45,8 @@ fn OfflineLimits() -> impl IntoView {
     spawn_local(async move {
         match api::sync::rules().await {
             Ok(found) => {
-                member_value.set(Money(found.counter.offline_value_per_member_fen).to_string());
-                terminal_value.set(Money(found.counter.offline_value_per_terminal_fen).to_string());
+                member_value.set(Money(found.counter.offline_value_per_member_fen).to_yuan().to_string());
+                terminal_value.set(Money(found.counter.offline_value_per_terminal_fen).to_yuan().to_string());
                 member_points.set(found.counter.offline_points_per_member.to_string());
                 rules.set(Some(found));
             }

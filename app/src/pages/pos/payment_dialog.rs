@@ -119,7 +119,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
     let fill = move |method: PaymentMethod| {
         if let Some(signal) = amount_of(method) {
             let current = fen(&signal.get_untracked()).unwrap_or(0);
-            signal.set(Money(current + remaining()).to_string());
+            signal.set(Money(current + remaining()).to_yuan().to_string());
         }
     };
 
