@@ -622,6 +622,14 @@ pub enum Key {
     OverdraftOpen,
     OverdraftsNone,
     StoreColumn,
+    Returns,
+    ReturnNotFound,
+    ReturnPickLines,
+    ReturnDone,
+    ReturnQueued,
+    ReturnReceiptPlaceholder,
+    ReturnLeft,
+    ReturnConfirm,
 }
 
 /// The text of `key` in `lang`.
@@ -1067,6 +1075,14 @@ fn zh_cn(key: Key) -> &'static str {
         Key::OverdraftOpen => "待处理",
         Key::OverdraftsNone => "没有断网透支",
         Key::StoreColumn => "门店",
+        Key::Returns => "退货",
+        Key::ReturnNotFound => "找不到小票 {no}",
+        Key::ReturnPickLines => "请选择要退的商品和数量",
+        Key::ReturnDone => "退货完成，已按原支付方式退款",
+        Key::ReturnQueued => "断网中：退货已保存，联网后上传并退款",
+        Key::ReturnReceiptPlaceholder => "输入或扫描小票号",
+        Key::ReturnLeft => "可退 {n}",
+        Key::ReturnConfirm => "确认退货",
     }
 }
 
@@ -1504,6 +1520,14 @@ fn zh_tw(key: Key) -> &'static str {
         Key::OverdraftOpen => "待處理",
         Key::OverdraftsNone => "沒有斷網透支",
         Key::StoreColumn => "門店",
+        Key::Returns => "退貨",
+        Key::ReturnNotFound => "找不到小票 {no}",
+        Key::ReturnPickLines => "請選擇要退的商品和數量",
+        Key::ReturnDone => "退貨完成，已按原支付方式退款",
+        Key::ReturnQueued => "斷網中：退貨已保存，連網後上傳並退款",
+        Key::ReturnReceiptPlaceholder => "輸入或掃描小票號",
+        Key::ReturnLeft => "可退 {n}",
+        Key::ReturnConfirm => "確認退貨",
     }
 }
 
@@ -1939,6 +1963,14 @@ fn en(key: Key) -> &'static str {
         Key::OverdraftOpen => "Open",
         Key::OverdraftsNone => "No offline overdrafts",
         Key::StoreColumn => "Store",
+        Key::Returns => "Returns",
+        Key::ReturnNotFound => "No receipt {no}",
+        Key::ReturnPickLines => "Choose what to return",
+        Key::ReturnDone => "Returned; refunded through the sale's own payments",
+        Key::ReturnQueued => "Offline: the return is kept and will be refunded once sent",
+        Key::ReturnReceiptPlaceholder => "Type or scan the receipt number",
+        Key::ReturnLeft => "{n} returnable",
+        Key::ReturnConfirm => "Return",
     }
 }
 

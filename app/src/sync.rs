@@ -17,7 +17,9 @@ use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::cache::outbox::{self, OutboxEntry};
-use crate::cache::{db, lookup, meta, pages, CacheError};
+use crate::cache::db::RECEIPTS;
+use crate::cache::{db, lookup, meta, pages, parked, CacheError};
+use crate::pages::pos::receipt::LocalReceipt;
 use crate::i18n::NETWORK_ERROR;
 
 /// Time between syncs while nothing else wakes the loop.
@@ -218,6 +220,9 @@ impl SyncStatus {
                         outbox::put(&entry).await.map_err(cache_failure)?;
                     }
                 } else {
+                    if let Some(receipt) = &result.receipt {
+                        note_recorded(&id, receipt, result.status == PushStatus::Conflict).await;
+                    }
                     done.push(id);
                 }
             }
@@ -302,6 +307,17 @@ impl SyncStatus {
     pub async fn dismiss(&self, id: &str) -> Result<(), CacheError> {
         outbox::remove(&[id.to_owned()]).await?;
         self.count_outbox().await
+    }
+}
+
+/// Gives a receipt kept on the tablet the server's receipt number once its sale is
+/// recorded, so it can be reprinted and returned by that number.
+async fn note_recorded(id: &str, receipt: &serde_json::Value, flagged: bool) {
+    if let Ok(Some(mut kept)) = parked::get::<LocalReceipt>(RECEIPTS, id).await {
+        if kept.receipt_no.is_none() {
+            kept.recorded(receipt, flagged);
+            let _ = parked::put(RECEIPTS, &kept).await;
+        }
     }
 }
 

@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         routes::topups::create,
         routes::sales::create,
         routes::sales::create_return,
+        routes::sales::by_receipt,
         routes::sales::attach_member,
         routes::member_pin::status,
         routes::member_pin::set_by_staff,

@@ -215,6 +215,11 @@ pub fn api_routes() -> ApiRoutes {
             member_settings::switch_class,
         )
         .put("/api/v1/member/pin", Access::Member, member_pin::set_own)
+        .get(
+            "/api/v1/sales/by-receipt/{receipt_no}",
+            Access::Permission(Permission::PosReturn),
+            sales::by_receipt,
+        )
         .post(
             "/api/v1/sales/{id}/returns",
             Access::Permission(Permission::PosReturn),

@@ -127,6 +127,33 @@ struct Returned {
     points_reversed: i64,
 }
 
+/// The sale with this receipt number and what has been returned of it, for the
+/// counter's return screen; a store outside the caller's scope is not found.
+pub async fn find_by_receipt(
+    connection: &mut AnyConnection,
+    staff: &StaffPrincipal,
+    receipt_no: &str,
+) -> Result<huiyuan_shared::sale::SaleForReturn, AppError> {
+    let row = sqlx::query("SELECT id, store_id, receipt_json FROM sales WHERE receipt_no = $1")
+        .bind(receipt_no.trim())
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sale_id: String = row.try_get("id")?;
+    let store_id: StoreId = crate::auth::principal::parse_id(row.try_get::<String, _>("store_id")?)?;
+    scope::counter_store(connection, staff, store_id).await?;
+    let sale: SaleReceipt = serde_json::from_str(&row.try_get::<String, _>("receipt_json")?)
+        .map_err(|error| AppError::Internal(error.into()))?;
+    let returned = returned_so_far(connection, &sale_id).await?;
+    let by_line = (0..sale.lines.len())
+        .map(|line| returned.quantity.get(&line).copied().unwrap_or(0))
+        .collect();
+    Ok(huiyuan_shared::sale::SaleForReturn {
+        sale,
+        returned: by_line,
+    })
+}
+
 async fn returned_so_far(
     connection: &mut AnyConnection,
     sale_id: &str,

@@ -673,6 +673,26 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
     assert_eq!(to_card["card_no"], card_no.as_str());
     assert_eq!(to_card["amount_fen"], 5_000);
     assert_eq!(card_balance().await, 5_000);
+    // The return screen finds the sale by its receipt number, with what is back already.
+    let receipt_no = receipt["receipt_no"].as_str().expect("receipt_no");
+    let (status, found) = call(
+        counter
+            .client
+            .get(counter.server.url(&format!("/api/v1/sales/by-receipt/{receipt_no}")))
+            .bearer_auth(&counter.admin),
+    )
+    .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["sale"]["id"], sale_id);
+    assert_eq!(found["returned"], json!([5]));
+    let (status, _) = call(
+        counter
+            .client
+            .get(counter.server.url("/api/v1/sales/by-receipt/NO-SUCH-RECEIPT"))
+            .bearer_auth(&counter.admin),
+    )
+    .await;
+    assert_eq!(status, 404);
     // The rest comes back in full, exactly what the card paid.
     let (status, _) = counter
         .post_as_admin(

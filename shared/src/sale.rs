@@ -200,6 +200,16 @@ pub struct SaleReceipt {
     pub recorded_at: String,
 }
 
+/// A sale found by its receipt number for a return: the receipt as recorded, and how
+/// many units of each line have been returned already.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaleForReturn {
+    pub sale: SaleReceipt,
+    /// Units returned so far, by line of the receipt.
+    pub returned: Vec<i64>,
+}
+
 /// One line of a return: which line of the receipt (0-based) and how many units.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

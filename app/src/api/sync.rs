@@ -63,3 +63,9 @@ pub async fn save_rules(
 ) -> Result<huiyuan_shared::rules::RuleSet, ApiError> {
     super::put_json("/rules", rules).await
 }
+
+pub async fn sale_by_receipt(
+    receipt_no: &str,
+) -> Result<huiyuan_shared::sale::SaleForReturn, ApiError> {
+    get_json(&format!("/sales/by-receipt/{}", encode(receipt_no.trim()))).await
+}

@@ -129,6 +129,13 @@ pub async fn item_by_barcode(barcode: &str) -> Result<Option<Item>, CacheError> 
     Ok(found.pop().filter(|item| item.active))
 }
 
+pub async fn item(id: &str) -> Result<Option<Item>, CacheError> {
+    let db = cache().await?;
+    let tx = db.transaction(ITEMS).build()?;
+    let found: Option<Item> = tx.object_store(ITEMS)?.get(id).serde()?.await?;
+    Ok(found)
+}
+
 /// Every active item, for searching the catalogue by name at the counter.
 pub async fn all_items() -> Result<Vec<Item>, CacheError> {
     let db = cache().await?;
@@ -147,13 +154,6 @@ pub async fn level(id: &str) -> Result<Option<Level>, CacheError> {
     let tx = db.transaction(LEVELS).build()?;
     let found: Option<Level> = tx.object_store(LEVELS)?.get(id).serde()?.await?;
     Ok(found)
-}
-
-pub async fn count_members() -> Result<u32, CacheError> {
-    let db = cache().await?;
-    let tx = db.transaction(MEMBERS).build()?;
-    let count = tx.object_store(MEMBERS)?.count().primitive()?.await?;
-    Ok(count)
 }
 
 /// Puts the balances a push answered with into the cached members.

@@ -104,18 +104,3 @@ pub async fn apply(page: &JsValue) -> Result<Applied, CacheError> {
         more,
     })
 }
-
-/// Empties the cached records and the cursor, for a tablet moved to another store.
-pub async fn clear_records() -> Result<(), CacheError> {
-    let db = cache().await?;
-    let tx = db
-        .transaction([MEMBERS, ITEMS, LEVELS, META])
-        .with_mode(TransactionMode::Readwrite)
-        .build()?;
-    tx.object_store(MEMBERS)?.clear()?;
-    tx.object_store(ITEMS)?.clear()?;
-    tx.object_store(LEVELS)?.clear()?;
-    tx.object_store(META)?.delete(meta::CURSOR).primitive()?;
-    tx.commit().await?;
-    Ok(())
-}

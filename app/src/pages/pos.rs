@@ -7,5 +7,6 @@ pub mod held_sales;
 pub mod member_panel;
 pub mod payment_dialog;
 pub mod receipt;
+pub mod returns_view;
 pub mod scanner;
 pub mod topup_view;

@@ -24,6 +24,7 @@ use crate::pages::pos::member_panel::{self, MemberPanel};
 use crate::pages::pos::payment_dialog::PaymentDialog;
 use crate::pages::pos::receipt::{ReceiptDialog, ReceiptState};
 use crate::pages::pos::scanner;
+use crate::pages::pos::returns_view::ReturnsView;
 use crate::pages::pos::topup_view::TopupView;
 use crate::session::use_session;
 use crate::sync::SyncStatus;
@@ -108,7 +109,8 @@ fn PosShell() -> impl IntoView {
                     View::Sale => view! { <CartPanel /> }.into_any(),
                     View::Topup => view! { <TopupView /> }.into_any(),
                     View::Held => view! { <HeldSalesView /> }.into_any(),
-                    View::Returns | View::Shift => view! { <CartPanel /> }.into_any(),
+                    View::Returns => view! { <ReturnsView /> }.into_any(),
+                    View::Shift => view! { <CartPanel /> }.into_any(),
                 }}
             </main>
             <ActionBar />
@@ -228,6 +230,7 @@ fn Rejected() -> impl IntoView {
 #[component]
 fn ActionBar() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     let counter = crate::pages::pos::counter::use_counter();
     let has_cart = move || !counter.lines.with(Vec::is_empty);
     let due = move || {
@@ -257,6 +260,7 @@ fn ActionBar() -> impl IntoView {
             {tab(View::Sale, Key::PosSale, "pos-tab-sale")}
             {tab(View::Topup, Key::Topup, "pos-tab-topup")}
             {tab(View::Held, Key::RecallOrder, "pos-recall")}
+            {move || session.can(Permission::PosReturn).then(|| tab(View::Returns, Key::Returns, "pos-tab-returns"))}
             <button class="btn btn--secondary btn--pos" data-testid="pos-void"
                 disabled=move || !has_cart() on:click=move |_| counter.clear()>
                 {move || i18n.t(Key::VoidOrder)}

@@ -19,7 +19,7 @@ use axum::http::StatusCode;
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::rules::RuleSet;
 use huiyuan_shared::sale::{
-    AttachMemberRequest, ReturnReceipt, ReturnRequest, SaleReceipt, SaleRequest,
+    AttachMemberRequest, ReturnReceipt, ReturnRequest, SaleForReturn, SaleReceipt, SaleRequest,
 };
 use huiyuan_shared::FieldError;
 use serde_json::json;
@@ -217,6 +217,23 @@ pub async fn return_sale(
         })
     })
     .await
+}
+
+/// A sale by its receipt number, with what has been returned of it, for the counter's
+/// return screen.
+#[utoipa::path(get, path = "/api/v1/sales/by-receipt/{receipt_no}", tag = "sales", operation_id = "sale_by_receipt",
+    params(("receipt_no" = String, Path, description = "the number printed on the receipt")),
+    responses((status = 200, body = SaleForReturn), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError)))]
+pub async fn by_receipt(
+    State(state): State<AppState>,
+    StaffAuth(staff, _): StaffAuth,
+    Path(receipt_no): Path<String>,
+) -> AppResult<ApiJson<SaleForReturn>> {
+    let mut connection = state.db.pool.acquire().await?;
+    Ok(ApiJson(
+        sale_return::find_by_receipt(&mut connection, &staff, &receipt_no).await?,
+    ))
 }
 
 /// Attaches a member to a sale recorded without one, within the days the rules allow
