@@ -26,6 +26,7 @@ pub mod sale_attach;
 pub mod sale_return;
 pub mod scope;
 pub mod serve;
+pub mod shift;
 pub mod spreadsheet;
 pub mod state;
 pub mod stored_value;

@@ -17,6 +17,7 @@ pub mod members;
 pub mod points_adjustments;
 pub mod registration;
 pub mod sales;
+pub mod shifts;
 pub mod staff;
 pub mod staff_auth;
 pub mod stores;
@@ -508,5 +509,30 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/sync/conflicts/{id}/resolve",
             Access::Permission(Permission::ValueRefund),
             sync::resolve,
+        )
+        .post(
+            "/api/v1/shifts",
+            Access::Permission(Permission::PosShiftClose),
+            shifts::open,
+        )
+        .get(
+            "/api/v1/shifts/current",
+            Access::Permission(Permission::PosShiftClose),
+            shifts::current,
+        )
+        .get(
+            "/api/v1/shifts/{id}",
+            Access::Permission(Permission::PosShiftClose),
+            shifts::get,
+        )
+        .post(
+            "/api/v1/shifts/{id}/close",
+            Access::Permission(Permission::PosShiftClose),
+            shifts::close,
+        )
+        .get(
+            "/api/v1/reports/takings",
+            Access::Permission(Permission::ReportView),
+            shifts::takings,
         )
 }

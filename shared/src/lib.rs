@@ -19,6 +19,7 @@ pub mod points;
 pub mod registration;
 pub mod rules;
 pub mod sale;
+pub mod shift;
 pub mod sync;
 pub mod topup_batch;
 pub mod validate;

@@ -148,6 +148,7 @@ impl BuiltinRole {
                 .collect(),
             BuiltinRole::Cashier => vec![
                 PosUse,
+                PosShiftClose,
                 MemberView,
                 MemberRegister,
                 CardIssue,

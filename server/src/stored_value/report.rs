@@ -22,7 +22,7 @@ pub struct Period {
 impl Period {
     /// The instants the period covers: from the first day's midnight to the midnight
     /// after the last day, business time, in milliseconds since the epoch.
-    fn bounds_ms(self) -> (i64, i64) {
+    pub(crate) fn bounds_ms(self) -> (i64, i64) {
         let midnight = |date: time::Date| {
             date.midnight().assume_utc().unix_timestamp() * 1_000 - BUSINESS_UTC_OFFSET_MS
         };
