@@ -8,6 +8,7 @@ pub mod levels;
 pub mod member_imports;
 pub mod members;
 pub mod registration;
+pub mod shifts;
 pub mod sync;
 
 use gloo_net::http::{Request, RequestBuilder, Response};

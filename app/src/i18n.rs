@@ -630,6 +630,18 @@ pub enum Key {
     ReturnReceiptPlaceholder,
     ReturnLeft,
     ReturnConfirm,
+    Shift,
+    ShiftNeedsNetwork,
+    ShiftFloat,
+    ShiftOpen,
+    ShiftOpened,
+    ShiftSales,
+    ShiftTopups,
+    ShiftExpected,
+    ShiftCounted,
+    ShiftDifference,
+    ShiftNote,
+    ShiftClose,
 }
 
 /// The text of `key` in `lang`.
@@ -1083,6 +1095,18 @@ fn zh_cn(key: Key) -> &'static str {
         Key::ReturnReceiptPlaceholder => "输入或扫描小票号",
         Key::ReturnLeft => "可退 {n}",
         Key::ReturnConfirm => "确认退货",
+        Key::Shift => "交班",
+        Key::ShiftNeedsNetwork => "开班、交班要与服务器核对现金，需要联网",
+        Key::ShiftFloat => "备用金（元）",
+        Key::ShiftOpen => "开班",
+        Key::ShiftOpened => "已开班",
+        Key::ShiftSales => "销售笔数 · 金额",
+        Key::ShiftTopups => "充值收款",
+        Key::ShiftExpected => "钱箱应有现金",
+        Key::ShiftCounted => "实点现金（元）",
+        Key::ShiftDifference => "长短款",
+        Key::ShiftNote => "备注",
+        Key::ShiftClose => "确认交班",
     }
 }
 
@@ -1528,6 +1552,18 @@ fn zh_tw(key: Key) -> &'static str {
         Key::ReturnReceiptPlaceholder => "輸入或掃描小票號",
         Key::ReturnLeft => "可退 {n}",
         Key::ReturnConfirm => "確認退貨",
+        Key::Shift => "交班",
+        Key::ShiftNeedsNetwork => "開班、交班要與伺服器核對現金，需要連網",
+        Key::ShiftFloat => "備用金（元）",
+        Key::ShiftOpen => "開班",
+        Key::ShiftOpened => "已開班",
+        Key::ShiftSales => "銷售筆數 · 金額",
+        Key::ShiftTopups => "儲值收款",
+        Key::ShiftExpected => "錢箱應有現金",
+        Key::ShiftCounted => "實點現金（元）",
+        Key::ShiftDifference => "長短款",
+        Key::ShiftNote => "備註",
+        Key::ShiftClose => "確認交班",
     }
 }
 
@@ -1971,6 +2007,18 @@ fn en(key: Key) -> &'static str {
         Key::ReturnReceiptPlaceholder => "Type or scan the receipt number",
         Key::ReturnLeft => "{n} returnable",
         Key::ReturnConfirm => "Return",
+        Key::Shift => "Shift",
+        Key::ShiftNeedsNetwork => "Opening and closing a shift checks the drawer with the server: it needs the network",
+        Key::ShiftFloat => "Opening float (yuan)",
+        Key::ShiftOpen => "Open shift",
+        Key::ShiftOpened => "Shift opened",
+        Key::ShiftSales => "Sales · amount",
+        Key::ShiftTopups => "Top-ups taken",
+        Key::ShiftExpected => "Cash expected in the drawer",
+        Key::ShiftCounted => "Cash counted (yuan)",
+        Key::ShiftDifference => "Over / short",
+        Key::ShiftNote => "Note",
+        Key::ShiftClose => "Close shift",
     }
 }
 

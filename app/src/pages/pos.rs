@@ -9,4 +9,5 @@ pub mod payment_dialog;
 pub mod receipt;
 pub mod returns_view;
 pub mod scanner;
+pub mod shift_view;
 pub mod topup_view;

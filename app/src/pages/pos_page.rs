@@ -25,6 +25,7 @@ use crate::pages::pos::payment_dialog::PaymentDialog;
 use crate::pages::pos::receipt::{ReceiptDialog, ReceiptState};
 use crate::pages::pos::scanner;
 use crate::pages::pos::returns_view::ReturnsView;
+use crate::pages::pos::shift_view::ShiftView;
 use crate::pages::pos::topup_view::TopupView;
 use crate::session::use_session;
 use crate::sync::SyncStatus;
@@ -110,7 +111,7 @@ fn PosShell() -> impl IntoView {
                     View::Topup => view! { <TopupView /> }.into_any(),
                     View::Held => view! { <HeldSalesView /> }.into_any(),
                     View::Returns => view! { <ReturnsView /> }.into_any(),
-                    View::Shift => view! { <CartPanel /> }.into_any(),
+                    View::Shift => view! { <ShiftView /> }.into_any(),
                 }}
             </main>
             <ActionBar />
@@ -261,6 +262,7 @@ fn ActionBar() -> impl IntoView {
             {tab(View::Topup, Key::Topup, "pos-tab-topup")}
             {tab(View::Held, Key::RecallOrder, "pos-recall")}
             {move || session.can(Permission::PosReturn).then(|| tab(View::Returns, Key::Returns, "pos-tab-returns"))}
+            {move || session.can(Permission::PosShiftClose).then(|| tab(View::Shift, Key::Shift, "pos-tab-shift"))}
             <button class="btn btn--secondary btn--pos" data-testid="pos-void"
                 disabled=move || !has_cart() on:click=move |_| counter.clear()>
                 {move || i18n.t(Key::VoidOrder)}
