@@ -490,6 +490,39 @@ async fn shift_story(server: &TestServer) {
     assert_eq!(status, 400);
     assert_eq!(bad["details"]["fields"][0]["field"], "date");
 
+    // Two opens of new shifts at once: one opens, the other is told which shift is open.
+    let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let ((status_a, a), (status_b, b)) = tokio::join!(
+        till.post(
+            &cashier,
+            "/api/v1/shifts",
+            json!({ "id": first, "store_id": s001, "opening_float_fen": 20_000 }),
+        ),
+        till.post(
+            &cashier,
+            "/api/v1/shifts",
+            json!({ "id": second, "store_id": s001, "opening_float_fen": 20_000 }),
+        ),
+    );
+    let mut statuses = [status_a, status_b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409], "{a} {b}");
+    let (winner, loser) = if status_a == 201 { (a, b) } else { (b, a) };
+    assert_eq!(loser["details"]["shift_id"], winner["id"]);
+    // Two closes at once with the same count: one close, answered twice alike.
+    let close_path = format!(
+        "/api/v1/shifts/{}/close",
+        winner["id"].as_str().expect("shift id")
+    );
+    let count = json!({ "counted_fen": 20_000 });
+    let ((status_a, a), (status_b, b)) = tokio::join!(
+        till.post(&cashier, &close_path, count.clone()),
+        till.post(&cashier, &close_path, count.clone()),
+    );
+    assert_eq!((status_a, status_b), (200, 200), "{a} {b}");
+    assert_eq!(a, b);
+    assert_eq!(a["count"]["difference_fen"], 0);
+
     // Opening and closing are in the audit log.
     let audited: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action IN ('shift.open', 'shift.close')",
@@ -497,6 +530,6 @@ async fn shift_story(server: &TestServer) {
     .fetch_one(&server.db.pool)
     .await
     .expect("audit");
-    assert_eq!(audited, 3, "two opens and one close");
+    assert_eq!(audited, 5, "three opens and two closes");
     invariants::check(&server.db).await;
 }
