@@ -29,6 +29,29 @@ pub enum Outcome {
 
 /// Wrong PINs typed offline for one member before the till stops asking.
 pub const OFFLINE_PIN_TRIES: u32 = 5;
+/// Where the till counts wrong PINs typed offline, by member: kept across reloads, so
+/// reopening the counter does not buy more tries.
+const PIN_FAILURES_KEY: &str = "huiyuan.offline_pin_failures";
+
+pub fn offline_pin_failures(member_id: &str) -> u32 {
+    use gloo_storage::{LocalStorage, Storage};
+    LocalStorage::get::<std::collections::BTreeMap<String, u32>>(PIN_FAILURES_KEY)
+        .ok()
+        .and_then(|all| all.get(member_id).copied())
+        .unwrap_or(0)
+}
+
+pub fn set_offline_pin_failures(member_id: &str, failures: u32) {
+    use gloo_storage::{LocalStorage, Storage};
+    let mut all: std::collections::BTreeMap<String, u32> =
+        LocalStorage::get(PIN_FAILURES_KEY).unwrap_or_default();
+    if failures == 0 {
+        all.remove(member_id);
+    } else {
+        all.insert(member_id.to_owned(), failures);
+    }
+    let _ = LocalStorage::set(PIN_FAILURES_KEY, &all);
+}
 
 pub struct SaleDraft<'a> {
     pub store_id: huiyuan_shared::StoreId,

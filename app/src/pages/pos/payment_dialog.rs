@@ -71,7 +71,6 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
     let pin = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let pin_failures = StoredValue::new(0_u32);
 
     let amount_of = move |method: PaymentMethod| {
         amounts.with_value(|amounts| {
@@ -198,6 +197,8 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
             &session,
             change(),
         );
+        let member_id = member.as_ref().map(|m| m.id.to_string());
+        let had_pin = typed_pin.is_some();
         busy.set(true);
         spawn_local(async move {
             let offline_check = {
@@ -205,7 +206,8 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                 let member = member.clone();
                 let typed_pin = typed_pin.clone();
                 async move || {
-                    let mut failures = pin_failures.get_value();
+                    let key = member.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
+                    let mut failures = checkout::offline_pin_failures(&key);
                     let checked = checkout::offline_checks(
                         i18n,
                         &request,
@@ -216,7 +218,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                         &mut failures,
                     )
                     .await;
-                    pin_failures.set_value(failures);
+                    checkout::set_offline_pin_failures(&key, failures);
                     checked
                 }
             };
