@@ -231,7 +231,13 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                         Outcome::Recorded {
                             receipt: recorded,
                             flagged,
-                        } => local.recorded(&recorded, flagged),
+                        } => {
+                            local.recorded(&recorded, flagged);
+                            // The server took the PIN: the till may take it offline again.
+                            if let (Some(id), true) = (member_id.as_deref(), had_pin) {
+                                checkout::set_offline_pin_failures(id, 0);
+                            }
+                        }
                         Outcome::Queued => local.offline = true,
                     }
                     local.keep().await;
