@@ -3,10 +3,25 @@
 // kept; when the network fails the kept copy answers. The API is never cached here: the
 // counter's data lives in IndexedDB and its commands in the outbox.
 const SHELL = 'huiyuan-shell-v1';
+// What a page needs to start. Kept at install, because the page that registers this
+// worker has already fetched them before the worker could see it.
+const SHELL_FILES = [
+  '/index.html',
+  '/pkg/huiyuan_app.js',
+  '/pkg/huiyuan_app_bg.wasm',
+  '/style/main.css',
+  '/style/tokens.css',
+  '/style/base.css',
+  '/style/pos.css',
+  '/style/m.css',
+  '/style/hq.css',
+  '/icon.svg',
+  '/manifest.webmanifest',
+];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
-    caches.open(SHELL).then((cache) => cache.addAll(['/index.html'])).then(() => self.skipWaiting())
+    caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)).then(() => self.skipWaiting())
   );
 });
 

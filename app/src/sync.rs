@@ -16,11 +16,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::cache::outbox::{self, OutboxEntry};
 use crate::cache::db::RECEIPTS;
+use crate::cache::outbox::{self, OutboxEntry};
 use crate::cache::{db, lookup, meta, pages, parked, CacheError};
-use crate::pages::pos::receipt::LocalReceipt;
 use crate::i18n::NETWORK_ERROR;
+use crate::pages::pos::receipt::LocalReceipt;
 
 /// Time between syncs while nothing else wakes the loop.
 const INTERVAL_MS: i64 = 15_000;

@@ -140,7 +140,8 @@ pub async fn find_by_receipt(
         .await?
         .ok_or(AppError::NotFound)?;
     let sale_id: String = row.try_get("id")?;
-    let store_id: StoreId = crate::auth::principal::parse_id(row.try_get::<String, _>("store_id")?)?;
+    let store_id: StoreId =
+        crate::auth::principal::parse_id(row.try_get::<String, _>("store_id")?)?;
     scope::counter_store(connection, staff, store_id).await?;
     let sale: SaleReceipt = serde_json::from_str(&row.try_get::<String, _>("receipt_json")?)
         .map_err(|error| AppError::Internal(error.into()))?;

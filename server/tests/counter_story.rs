@@ -678,7 +678,11 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
     let (status, found) = call(
         counter
             .client
-            .get(counter.server.url(&format!("/api/v1/sales/by-receipt/{receipt_no}")))
+            .get(
+                counter
+                    .server
+                    .url(&format!("/api/v1/sales/by-receipt/{receipt_no}")),
+            )
             .bearer_auth(&counter.admin),
     )
     .await;
@@ -688,7 +692,11 @@ async fn gift_card_story(counter: &Counter<'_>, tea: &str) {
     let (status, _) = call(
         counter
             .client
-            .get(counter.server.url("/api/v1/sales/by-receipt/NO-SUCH-RECEIPT"))
+            .get(
+                counter
+                    .server
+                    .url("/api/v1/sales/by-receipt/NO-SUCH-RECEIPT"),
+            )
             .bearer_auth(&counter.admin),
     )
     .await;

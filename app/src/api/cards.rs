@@ -81,3 +81,9 @@ pub async fn member_qr() -> Result<MemberQr, ApiError> {
 pub async fn for_member(member_id: &str) -> Result<Vec<MemberCardView>, ApiError> {
     get_json(&format!("/members/{member_id}/cards")).await
 }
+
+/// The member a scanned card, member code (QR), member number or phone belongs to; a
+/// member code is checked but not used up.
+pub async fn by_card(card: &str) -> Result<huiyuan_shared::card::CardLookup, ApiError> {
+    get_json(&format!("/members/by-card?card={}", super::encode(card))).await
+}

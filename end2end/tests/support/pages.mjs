@@ -39,7 +39,6 @@ export const sel = {
   approvalEmpty: '[data-testid="approval-empty"]',
   navApprovals: '[data-testid="nav-approvals"]',
   memberSearch: '[data-testid="member-search"]',
-  lookupRow: '[data-testid="member-lookup-row"]',
   posMemberCurrent: '[data-testid="pos-member-current"]',
   posMemberName: '[data-testid="pos-member-name"]',
   posMemberValue: '[data-testid="pos-member-value"]',

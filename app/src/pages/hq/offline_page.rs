@@ -45,8 +45,16 @@ fn OfflineLimits() -> impl IntoView {
     spawn_local(async move {
         match api::sync::rules().await {
             Ok(found) => {
-                member_value.set(Money(found.counter.offline_value_per_member_fen).to_yuan().to_string());
-                terminal_value.set(Money(found.counter.offline_value_per_terminal_fen).to_yuan().to_string());
+                member_value.set(
+                    Money(found.counter.offline_value_per_member_fen)
+                        .to_yuan()
+                        .to_string(),
+                );
+                terminal_value.set(
+                    Money(found.counter.offline_value_per_terminal_fen)
+                        .to_yuan()
+                        .to_string(),
+                );
                 member_points.set(found.counter.offline_points_per_member.to_string());
                 rules.set(Some(found));
             }
@@ -54,7 +62,9 @@ fn OfflineLimits() -> impl IntoView {
         }
     });
     let save = move |_| {
-        let Some(mut next) = rules.get_untracked() else { return };
+        let Some(mut next) = rules.get_untracked() else {
+            return;
+        };
         let parse = |text: String| Money::from_str(text.trim()).ok().map(Money::fen);
         let (Some(member), Some(terminal), Ok(points)) = (
             parse(member_value.get_untracked()),

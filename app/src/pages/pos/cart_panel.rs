@@ -140,8 +140,10 @@ pub fn CartPanel() -> impl IntoView {
                 <div class="pos-totals__row">
                     <dt>{move || i18n.t(Key::PointsToEarn)}</dt>
                     <dd class="num" data-testid="points-to-earn">
-                        {move || quote.get().and_then(Result::ok).and_then(|q| q.earning.map(|_| ()))
-                            .map(|()| "✓".to_owned()).unwrap_or_default()}
+                        {move || quote.get().and_then(Result::ok)
+                            .and_then(|q| counter.points_estimate(&q))
+                            .map(|points| points.to_string())
+                            .unwrap_or_else(|| "—".to_owned())}
                     </dd>
                 </div>
                 <div class="pos-totals__row pos-totals__row--due">

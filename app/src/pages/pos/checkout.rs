@@ -58,6 +58,8 @@ pub struct SaleDraft<'a> {
     pub member: Option<&'a CachedMember>,
     pub lines: &'a [DraftLine],
     pub payments: Vec<Payment>,
+    /// A member code (QR) shown for this sale.
+    pub presented: Option<String>,
 }
 
 impl SaleDraft<'_> {
@@ -66,7 +68,7 @@ impl SaleDraft<'_> {
             id: Uuid::now_v7(),
             store_id: self.store_id,
             member_id: self.member.map(|member| member.id),
-            member_card: None,
+            member_card: self.presented.clone(),
             lines: self
                 .lines
                 .iter()

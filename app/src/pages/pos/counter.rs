@@ -58,6 +58,8 @@ pub struct Counter {
     /// does not know of yet.
     pub pending: RwSignal<Vec<OutboxEntry>>,
     pub paying: RwSignal<bool>,
+    /// The member code (QR) the member showed, sent with the sale that uses it up.
+    pub presented: RwSignal<Option<String>>,
 }
 
 impl Counter {
@@ -72,6 +74,7 @@ impl Counter {
             view: RwSignal::new(View::Sale),
             pending: RwSignal::new(Vec::new()),
             paying: RwSignal::new(false),
+            presented: RwSignal::new(None),
         }
     }
 
@@ -108,6 +111,7 @@ impl Counter {
 
     pub fn clear(&self) {
         self.lines.set(Vec::new());
+        self.presented.set(None);
         self.member.set(None);
         self.level.set(None);
     }
@@ -145,6 +149,26 @@ impl Counter {
             rules::price(&cart, context.as_ref(), &rules, business_now())
                 .map_err(|error| format!("{}: {}", error.field, error.kind.message())),
         )
+    }
+
+    /// Points the sale would earn if paid in cash: what the counter shows while the cart
+    /// is built. The receipt has the server's figure for the payments actually taken.
+    pub fn points_estimate(&self, quote: &Quote) -> Option<i64> {
+        let context = self.member_context()?;
+        let rules = self.rules.get().unwrap_or_default();
+        let cart = Cart {
+            store_id: self.store_id,
+            lines: self.lines.get().iter().map(cart_line).collect(),
+        };
+        let paid = rules::PaidBreakdown {
+            points: Money::ZERO,
+            stored_value_bonus: Money::ZERO,
+            gift_card: Money::ZERO,
+            other: quote.totals.amount_due,
+        };
+        rules::points_to_earn(quote, &paid, Some(&context), &rules, &cart, business_now())
+            .ok()
+            .map(|earned| earned.points)
     }
 
     pub fn member_context(&self) -> Option<MemberContext> {

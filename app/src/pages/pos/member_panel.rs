@@ -10,6 +10,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::api;
 use crate::cache::lookup;
 use crate::i18n::{use_i18n, Key};
 use crate::pages::pos::counter::{use_counter, Counter};
@@ -17,6 +18,7 @@ use crate::pages::pos::counter::{use_counter, Counter};
 /// Picks a member for the sale: their level comes from the cache too.
 pub fn choose(counter: Counter, member: CachedMember) {
     let level_id = member.level_id.clone();
+    counter.presented.set(None);
     counter.member.set(Some(member));
     counter.level.set(None);
     spawn_local(async move {
@@ -26,11 +28,26 @@ pub fn choose(counter: Counter, member: CachedMember) {
     });
 }
 
-/// Looks a term up and, when exactly one member answers, picks them.
+/// Looks a term up and, when exactly one member answers, picks them. What the cache does
+/// not know — a member code (QR), which only the server can check — is asked of the
+/// server when it can be reached; a member code then goes with the sale, which uses it up.
 pub async fn find_and_choose(counter: Counter, term: &str) -> Result<Vec<CachedMember>, String> {
-    let found = lookup::find_members(term)
+    let mut found = lookup::find_members(term)
         .await
         .map_err(|error| error.to_string())?;
+    let mut presented = None;
+    if found.is_empty() && term.trim().len() > 12 {
+        match api::cards::by_card(term.trim()).await {
+            Ok(lookup) => {
+                if let Ok(Some(member)) = lookup::member(&lookup.member.id.to_string()).await {
+                    found = vec![member];
+                    presented = (lookup.via == "qr").then(|| term.trim().to_owned());
+                }
+            }
+            Err(error) if error.code != crate::i18n::NETWORK_ERROR => return Err(error.message),
+            Err(_) => {}
+        }
+    }
     if let [member] = found.as_slice() {
         // A card number names one card: a lost or replaced one is refused here, as the
         // server would refuse it.
@@ -40,6 +57,7 @@ pub async fn find_and_choose(counter: Counter, term: &str) -> Result<Vec<CachedM
             }
         }
         choose(counter, member.clone());
+        counter.presented.set(presented);
     }
     Ok(found)
 }
@@ -171,6 +189,7 @@ fn CurrentMember() -> impl IntoView {
                         on:click=move |_| {
                             counter.member.set(None);
                             counter.level.set(None);
+                            counter.presented.set(None);
                         }
                     >
                         {move || i18n.t(Key::ClearMember)}

@@ -185,6 +185,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
             member: member.as_ref(),
             lines: &lines,
             payments,
+            presented: counter.presented.get_untracked(),
         };
         let request = draft.request();
         let available = counter.available();
@@ -206,7 +207,10 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                 let member = member.clone();
                 let typed_pin = typed_pin.clone();
                 async move || {
-                    let key = member.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
+                    let key = member
+                        .as_ref()
+                        .map(|m| m.id.to_string())
+                        .unwrap_or_default();
                     let mut failures = checkout::offline_pin_failures(&key);
                     let checked = checkout::offline_checks(
                         i18n,

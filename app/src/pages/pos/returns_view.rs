@@ -75,7 +75,9 @@ async fn find(receipt_no: &str, online: bool) -> Result<Option<FoundSale>, ApiEr
         }
     }
     // This tablet's own receipts: the way to find a sale with the network down.
-    let receipts = parked::all::<LocalReceipt>(RECEIPTS).await.unwrap_or_default();
+    let receipts = parked::all::<LocalReceipt>(RECEIPTS)
+        .await
+        .unwrap_or_default();
     Ok(receipts
         .into_iter()
         .find(|receipt| receipt.number() == receipt_no.trim())
@@ -146,13 +148,18 @@ pub fn ReturnsView() -> impl IntoView {
     };
 
     let confirm = move |_| {
-        let Some(sale) = found.get_untracked() else { return };
+        let Some(sale) = found.get_untracked() else {
+            return;
+        };
         let lines: Vec<ReturnLineRequest> = sale
             .lines
             .iter()
             .enumerate()
             .filter(|(_, line)| line.chosen.get_untracked() > 0)
-            .map(|(index, line)| ReturnLineRequest { line: index, quantity: line.chosen.get_untracked() })
+            .map(|(index, line)| ReturnLineRequest {
+                line: index,
+                quantity: line.chosen.get_untracked(),
+            })
             .collect();
         if lines.is_empty() {
             counter.error(i18n.t(Key::ReturnPickLines));
@@ -164,7 +171,10 @@ pub fn ReturnsView() -> impl IntoView {
                 offline: !online,
                 command: Command::Return {
                     sale_id: sale.sale_id,
-                    request: ReturnRequest { id: Uuid::now_v7(), lines },
+                    request: ReturnRequest {
+                        id: Uuid::now_v7(),
+                        lines,
+                    },
                 },
             },
             js_sys::Date::now() as i64,

@@ -20,7 +20,10 @@ use crate::pages::pos::counter::use_counter;
 use crate::sync::use_sync;
 
 fn parse_fen(text: &str) -> Option<i64> {
-    Money::from_str(text.trim()).ok().map(Money::fen).filter(|fen| *fen >= 0)
+    Money::from_str(text.trim())
+        .ok()
+        .map(Money::fen)
+        .filter(|fen| *fen >= 0)
 }
 
 #[component]
@@ -72,7 +75,9 @@ pub fn ShiftView() -> impl IntoView {
         });
     };
     let close = move |_| {
-        let Some(current) = shift.get_untracked() else { return };
+        let Some(current) = shift.get_untracked() else {
+            return;
+        };
         let Some(fen) = parse_fen(&counted.get_untracked()) else {
             counter.error(i18n.t(Key::PayBadAmount));
             return;
