@@ -857,10 +857,11 @@ async fn the_qr_code_names_the_member_once_within_its_minute(cast: &Cast<'_>) {
     assert_eq!(statuses, [201, 422], "{} / {}", first.1, second.1);
     let loser = if first.0 == 422 { &first } else { &second };
     assert_eq!(refusal(loser), refused(422, "member_card", "qr_used"));
-    let secrets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM server_secrets")
-        .fetch_one(&cast.server.db.pool)
-        .await
-        .expect("secrets");
+    let secrets: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM server_secrets WHERE name = 'member_qr_hmac'")
+            .fetch_one(&cast.server.db.pool)
+            .await
+            .expect("secrets");
     assert_eq!(secrets, 1, "one key, made once");
 }
 

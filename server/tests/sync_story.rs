@@ -33,6 +33,8 @@ fn rules() -> Value {
     json!({
         "version": 0,
         "earn_rules": [{ "id": "earn-base", "name": "消费积分", "enabled": true, "points_per_yuan": "1" }],
+        "points_payment_rules": [{ "id": "pay-points", "name": "积分抵现", "enabled": true,
+            "points_per_yuan": 100, "max_share_bp": 5000, "min_points": 100 }],
         "counter": { "attach_member_days": 7, "pin_failures_max": 5, "pin_lock_minutes": 30,
             "offline_value_per_member_fen": 5_000, "offline_value_per_terminal_fen": 300_000,
             "offline_points_per_member": 1_000 }
@@ -585,6 +587,61 @@ async fn overdraft_story(till: &Till<'_>, cursor: &str) {
         )
         .await;
     assert_eq!(statuses(&answer), ["created"], "{answer}");
+    points_overdraft(till).await;
+}
+
+/// Points overdrawn offline are a debt: the balance goes below zero by the shortfall (less
+/// what the sale itself earned, which pays the debt first) and no lot holds a point until
+/// the debt is paid.
+async fn points_overdraft(till: &Till<'_>) {
+    let member = till.server.member_id("13700137000").await;
+    let (status, body) = till
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/points/adjustments",
+            json!({ "id": Uuid::now_v7(), "member_id": member, "store_id": till.store,
+                "kind": "adjust", "points": 300, "reason": "开业赠送积分" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let sale = |points: i64| {
+        json!({ "kind": "sale", "offline": true, "sale": { "id": Uuid::now_v7(),
+            "store_id": till.store, "member_id": member, "amount_fen": 1_000,
+            "payments": [{ "method": "points", "amount_fen": points, "points": points },
+                         { "method": "cash", "amount_fen": 1_000 - points }] } })
+    };
+    let answer = till
+        .push(
+            &till.cashier,
+            &json!({ "device_id": Uuid::now_v7(), "commands": [sale(200), sale(200)] }),
+        )
+        .await;
+    assert_eq!(statuses(&answer), ["created", "conflict"], "{answer}");
+    let error = &answer["results"][1]["error"];
+    assert_eq!(error["details"]["shortfall_points"], 92);
+    assert_eq!(error["details"]["shortfall_fen"], 0);
+    // 300 - 200 + 8 earned = 108, then 108 - 200 (92 short) + 8 earned.
+    assert_eq!(till.balances(&member).await["points"], -84);
+    let lots: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(remaining), 0) AS BIGINT) FROM points_lots WHERE account_id = $1",
+    )
+    .bind(format!("member:{member}:points"))
+    .fetch_one(&till.server.db.pool)
+    .await
+    .expect("lots");
+    assert_eq!(lots, 0);
+    // Points given later pay the debt first; only the rest becomes a lot.
+    let (status, body) = till
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/points/adjustments",
+            json!({ "id": Uuid::now_v7(), "member_id": member, "store_id": till.store,
+                "kind": "adjust", "points": 100, "reason": "补足透支积分" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(till.balances(&member).await["points"], 16);
+    invariants::check(&till.server.db).await;
 }
 
 /// The sale a push answered, as the till would send it again.
@@ -631,4 +688,81 @@ async fn pull_waits_for_an_older_transaction(server: &TestServer) {
     assert_eq!(ids, [older_item.as_str(), newer_item.as_str()]);
     assert_eq!(changes[0]["record"]["name"], "普洱茶");
     assert_eq!(changes[1]["record"]["name"], "龙井茶");
+}
+
+/// The first fill of a tablet: 100,000 members with balances and a card each, pulled in
+/// pages of 5,000. Run on demand (`--ignored`); it prints the time the pages took.
+#[tokio::test]
+#[ignore]
+async fn initial_pull_of_many_members() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(server) = start(backend).await else {
+            continue;
+        };
+        let count = 100_000;
+        let (pad, uuid) = match backend {
+            Backend::Sqlite => ("substr('00000000' || i, -8, 8)", ""),
+            Backend::Postgres => ("right('00000000' || i, 8)", ""),
+        };
+        let id = format!("({pad} || '-0000-7000-8000-000000000000{uuid}')");
+        let inserts = [
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+                 INSERT INTO members (id, member_no, name, phone, level_name, created_at, updated_at, phone_tail, profile) \
+                 SELECT {id}, 'B' || {pad}, '会员' || i, '139' || {pad}, '普通会员', 0, 0, substr({pad}, 5, 4), \
+                 '{{\"birth_date\":\"1990-05-01\"}}' FROM n"
+            ),
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+                 INSERT INTO accounts (id, owner_kind, owner_id, code, asset, balance, floor, created_at) \
+                 SELECT 'member:' || {id} || ':principal', 'member', {id}, 'principal', 'CNY', 0, 0, 0 FROM n"
+            ),
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+                 INSERT INTO member_cards (card_no, member_id, medium, state, created_at, updated_at) \
+                 SELECT 'C' || {pad}, {id}, 'virtual', 'active', 0, 0 FROM n"
+            ),
+        ];
+        for sql in &inserts {
+            sqlx::query(sql)
+                .execute(&server.db.writer)
+                .await
+                .expect("bulk insert");
+        }
+        let till = Till {
+            server: &server,
+            client: reqwest::Client::new(),
+            admin: server.token("admin", "demo1234").await,
+            cashier: server.token("cashier", "demo1234").await,
+            store: server.store_id("S001").await,
+        };
+        // The server's part alone: reading the pages, without HTTP or JSON.
+        let started = std::time::Instant::now();
+        let mut cursor = huiyuan_server::sync::feed::Cursor::default();
+        let mut read = 0;
+        loop {
+            let page = huiyuan_server::sync::feed::pull(&server.db, &cursor, 5_000)
+                .await
+                .expect("page");
+            read += page.changes.len();
+            cursor = huiyuan_server::sync::feed::Cursor::parse(Some(&page.next)).expect("next");
+            if !page.more {
+                break;
+            }
+        }
+        println!(
+            "{backend:?}: {read} changes read in {} ms",
+            started.elapsed().as_millis()
+        );
+        let started = std::time::Instant::now();
+        let (changes, _) = till.pull_all("", 5_000).await;
+        let took = started.elapsed();
+        let members = changes.iter().filter(|c| c["entity"] == "member").count();
+        println!(
+            "{backend:?}: {members} members over HTTP in {} ms",
+            took.as_millis()
+        );
+        assert!(members >= count);
+        server.stop().await;
+    }
 }

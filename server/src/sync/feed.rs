@@ -80,6 +80,11 @@ pub fn page_limit(asked: Option<u32>) -> Result<u32, AppError> {
 
 /// Rows strictly after `$1..$3` and up to `$4..$6` in feed order, written so the leading
 /// `version` bounds are an index range on both engines.
+///
+/// Each query below names its kind as `s.entity || '' = …`: an expression no index
+/// serves. Written plainly, SQLite without statistics prefers the primary key's
+/// `entity = ?` prefix and walks every member for every page; the version range is the
+/// page's few thousand rows.
 const RANGE: &str = "s.version >= $1 AND s.version <= $4 \
      AND (s.version > $1 OR s.entity > $2 OR (s.entity = $2 AND s.entity_id > $3)) \
      AND (s.version < $4 OR s.entity < $5 OR (s.entity = $5 AND s.entity_id <= $6))";
@@ -255,7 +260,7 @@ async fn members(
          (SELECT a.balance FROM accounts a WHERE a.id = 'member:' || m.id || ':principal') AS principal, \
          (SELECT a.balance FROM accounts a WHERE a.id = 'member:' || m.id || ':bonus') AS bonus \
          FROM sync_changes s LEFT JOIN members m ON m.id = s.entity_id \
-         WHERE s.entity = 'member' AND {RANGE}"
+         WHERE s.entity || '' = 'member' AND {RANGE}"
     );
     let rows = range
         .bind(sqlx::query(&sql))
@@ -309,10 +314,12 @@ async fn cards(
     connection: &mut AnyConnection,
     range: &Range<'_>,
 ) -> Result<HashMap<String, Vec<CachedCard>>, AppError> {
+    // `CROSS JOIN` keeps the page's keys the outer loop on SQLite (PostgreSQL plans it
+    // as any join), so the cards are found by member, not every card read for a page.
     let sql = format!(
         "SELECT c.member_id, c.card_no, c.state FROM sync_changes s \
-         JOIN member_cards c ON c.member_id = s.entity_id \
-         WHERE s.entity = 'member' AND {RANGE} ORDER BY c.member_id, c.card_no"
+         CROSS JOIN member_cards c WHERE c.member_id = s.entity_id \
+         AND s.entity || '' = 'member' AND {RANGE} ORDER BY c.member_id, c.card_no"
     );
     let rows = range
         .bind(sqlx::query(&sql))
@@ -353,7 +360,7 @@ async fn items(
     range: &Range<'_>,
 ) -> Result<HashMap<String, Option<huiyuan_shared::catalogue::Item>>, AppError> {
     let sql = format!(
-        "{} JOIN sync_changes s ON s.entity_id = i.id WHERE s.entity = 'item' AND {RANGE}",
+        "{} JOIN sync_changes s ON s.entity_id = i.id WHERE s.entity || '' = 'item' AND {RANGE}",
         crate::catalogue::items::ITEM_SELECT
     );
     let rows = range
@@ -377,7 +384,7 @@ async fn levels(
 ) -> Result<HashMap<String, huiyuan_shared::level::Level>, AppError> {
     let sql = format!(
         "SELECT {} FROM sync_changes s JOIN member_levels l ON l.id = s.entity_id \
-         WHERE s.entity = 'level' AND {RANGE}",
+         WHERE s.entity || '' = 'level' AND {RANGE}",
         crate::level::definitions::LEVEL_COLUMNS
             .split(", ")
             .map(|column| format!("l.{column}"))

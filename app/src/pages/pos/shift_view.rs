@@ -133,7 +133,7 @@ pub fn ShiftView() -> impl IntoView {
                         disabled=move || busy.get() on:click=open>{move || i18n.t(Key::ShiftOpen)}</button>
                 }.into_any(),
                 (true, Some(current)) => {
-                    let drawer = current.drawer.clone();
+                    let drawer = current.drawer;
                     let takings = current.takings.clone();
                     let count = current.count.clone();
                     view! {
