@@ -43,11 +43,13 @@ test('refusals at the counter name the problem and keep the cart', async () => {
   // A frozen member: warned on choosing, refused when paying from stored value.
   await chooseMember(page, '6000', '欧阳娜娜');
   await page.locator('[data-testid="member-frozen"]').waitFor();
+  const withMember = await cart();
+  assert.equal(withMember[0], before[0]);
   await pay(page, { storedValue: 'rest' });
   await page.locator(sel.payError).waitFor();
   assert.match(await page.locator(sel.payError).innerText(), /冻结/);
   await page.click(sel.payCancel);
-  assert.deepEqual(await cart(), before);
+  assert.deepEqual(await cart(), withMember);
 
   // Not enough stored value: ¥20.00 held, more due.
   await chooseMember(page, '7000', '王菲');

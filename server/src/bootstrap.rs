@@ -184,7 +184,7 @@ const DEMO_MEMBERS: &[(&str, &str)] = &[
 ];
 
 /// Loads the demo organisation once: HQ, one region, two stores, the staff `admin`,
-/// `manager` and `cashier`, and a few members, all with the password `demo1234`.
+/// `manager`, `cashier` and `lead`, and a few members, all with the password `demo1234`.
 /// Returns false when demo data (or any organisation) is already there.
 pub async fn load_demo_data(db: &Db) -> anyhow::Result<bool> {
     ensure_roles(db).await?;
@@ -225,6 +225,8 @@ pub async fn load_demo_data(db: &Db) -> anyhow::Result<bool> {
         ("admin", "系统管理员", BuiltinRole::Admin, hq),
         ("manager", "陈经理", BuiltinRole::Manager, east),
         ("cashier", "刘收银", BuiltinRole::Cashier, nanjing_road),
+        // The store manager at the counter: returns and closing shifts left open.
+        ("lead", "王店长", BuiltinRole::Manager, nanjing_road),
     ];
     for (username, display_name, role, store_id) in people {
         let new = NewStaff {

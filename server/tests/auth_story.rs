@@ -191,7 +191,7 @@ async fn missing_permission_is_forbidden(server: &TestServer) {
     let admin = server.token("admin", "demo1234").await;
     let (status, staff) = call(client.get(server.url("/api/v1/staff")).bearer_auth(&admin)).await;
     assert_eq!(status, 200);
-    assert_eq!(staff.as_array().expect("list").len(), 3);
+    assert_eq!(staff.as_array().expect("list").len(), 4);
 }
 
 async fn five_wrong_passwords_lock_for_fifteen_minutes(server: &TestServer) {
@@ -291,7 +291,7 @@ async fn store_scope_limits_what_a_manager_sees(server: &TestServer) {
         .collect();
     assert_eq!(
         names,
-        ["manager", "cashier"],
+        ["manager", "cashier", "lead"],
         "admin at HQ is outside the region"
     );
 }
