@@ -19,6 +19,7 @@ pub mod member;
 pub mod notify;
 pub mod openapi;
 pub mod pin;
+pub mod redemption;
 pub mod registration;
 pub mod routes;
 pub mod sale;

@@ -53,6 +53,7 @@ use utoipa::OpenApi;
         routes::countcards::use_visits,
         routes::countcards::for_member,
         routes::points_adjustments::create,
+        routes::redemptions::create,
         routes::withdrawals::create,
         routes::topup_batches::create,
         routes::value_report::stored_value,

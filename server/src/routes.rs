@@ -15,6 +15,7 @@ pub mod member_pin;
 pub mod member_settings;
 pub mod members;
 pub mod points_adjustments;
+pub mod redemptions;
 pub mod registration;
 pub mod sales;
 pub mod shifts;
@@ -351,6 +352,11 @@ pub fn api_routes() -> ApiRoutes {
             "/api/v1/points/adjustments",
             Access::Permission(Permission::PointsAdjust),
             points_adjustments::create,
+        )
+        .post(
+            "/api/v1/redemptions",
+            Access::Permission(Permission::PointsRedeem),
+            redemptions::create,
         )
         .post(
             "/api/v1/value/withdrawals",

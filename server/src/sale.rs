@@ -543,8 +543,9 @@ pub async fn checkout(
     record_sale(connection, staff, &receipt, now, occurred_at).await?;
     if let (Some(sale), Some(member)) = (offline, &member_id) {
         if shortfall != Shortfall::default() {
+            let sale_id = receipt.id.to_string();
             let overdraft = crate::sync::overdraft::Overdraft {
-                sale_id: &receipt.id.to_string(),
+                by: crate::sync::overdraft::Overdrawn::Sale(&sale_id),
                 member_id: member,
                 store_id: &store,
                 device_id: sale.device_id,
@@ -619,7 +620,7 @@ fn check_offline_limits(
 /// Takes the member's account rows before their balances are read, so the overdraft an
 /// offline sale records is the one it makes: on PostgreSQL a concurrent spender waits
 /// for this sale (SQLite's one writer orders them anyway).
-async fn lock_member_accounts(
+pub(crate) async fn lock_member_accounts(
     connection: &mut AnyConnection,
     member_id: &str,
 ) -> Result<(), AppError> {
@@ -670,7 +671,8 @@ fn amount_only_quote(
 }
 
 /// The next receipt number of the store's business day, e.g. `S001-20261122-00042`.
-async fn next_receipt_no(
+/// Redemptions take theirs from the same counter, so a number names one or the other.
+pub(crate) async fn next_receipt_no(
     connection: &mut AnyConnection,
     store_id: &str,
     code: &str,

@@ -16,6 +16,7 @@ pub mod member_import;
 pub mod money;
 pub mod permission;
 pub mod points;
+pub mod redemption;
 pub mod registration;
 pub mod rules;
 pub mod sale;

@@ -11,6 +11,7 @@ use crate::card::CardState;
 use crate::catalogue::Item;
 use crate::ids::MemberId;
 use crate::level::Level;
+use crate::redemption::RedemptionRequest;
 use crate::rules::{MonthDay, RuleSet};
 use crate::sale::{ReturnRequest, SaleRequest};
 use crate::value::{MemberBalances, TopupRequest};
@@ -196,6 +197,11 @@ pub enum Command {
         sale_id: Uuid,
         request: ReturnRequest,
     },
+    /// Gifts taken for points (积分兑换). Offline, like an offline sale: no PIN, within
+    /// the per-member offline points limit, recorded even when it overdraws.
+    Redeem {
+        redemption: RedemptionRequest,
+    },
 }
 
 impl Command {
@@ -205,6 +211,7 @@ impl Command {
             Command::Sale { sale } => sale.id,
             Command::Topup { topup } => topup.id,
             Command::Return { request, .. } => request.id,
+            Command::Redeem { redemption } => redemption.id,
         }
     }
 }
@@ -240,7 +247,7 @@ pub enum PushStatus {
     Created,
     /// Recorded before, by an earlier send of the same command: nothing changed.
     Exists,
-    /// Recorded, and flagged for HQ: an offline sale overdrew the member's stored value.
+    /// Recorded, and flagged for HQ: an offline sale or redemption overdrew the member.
     Conflict,
     /// Not recorded; `error` says why. The till shows it and drops the command.
     Rejected,
@@ -253,12 +260,18 @@ pub struct MemberBalanceNow {
     pub balances: MemberBalances,
 }
 
-/// An offline sale that overdrew a member's stored value, for HQ to settle.
+/// An offline sale or redemption that overdrew a member's stored value or points, for
+/// HQ to settle.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OverdraftConflict {
     pub id: String,
-    pub sale_id: Uuid,
+    /// The sale that overdrew; none when a redemption did.
+    pub sale_id: Option<Uuid>,
+    /// The redemption (积分兑换) that overdrew; none when a sale did.
+    #[serde(default)]
+    pub redemption_id: Option<Uuid>,
+    /// The receipt number of the sale or redemption.
     pub receipt_no: String,
     pub member_id: MemberId,
     pub member_name: String,

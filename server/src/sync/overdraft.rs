@@ -1,6 +1,6 @@
-//! Overdraft conflicts: offline sales recorded although another till had spent the
-//! member's stored value or points first. The sale stands (the goods have left the
-//! shop); the member's balance is below zero by exactly the shortfall, and the conflict
+//! Overdraft conflicts: offline sales and redemptions recorded although another till had
+//! spent the member's stored value or points first. The sale or redemption stands (the
+//! goods have left the shop); the member's balance is below zero by exactly the shortfall, and the conflict
 //! waits for a manager to settle it (the member tops up, pays cash, or the store writes
 //! it off) and note how.
 
@@ -22,9 +22,16 @@ pub const CONFLICTS_LIST_MAX: i64 = 500;
 pub const NOTE_CHARS_MIN: usize = 2;
 pub const NOTE_CHARS_MAX: usize = 200;
 
-/// An overdraft to record with the sale that made it.
+/// What overdrew: a sale or a redemption (积分兑换), by id.
+#[derive(Clone, Copy, Debug)]
+pub enum Overdrawn<'a> {
+    Sale(&'a str),
+    Redemption(&'a str),
+}
+
+/// An overdraft to record with the sale or redemption that made it.
 pub struct Overdraft<'a> {
-    pub sale_id: &'a str,
+    pub by: Overdrawn<'a>,
     pub member_id: &'a str,
     pub store_id: &'a str,
     pub device_id: uuid::Uuid,
@@ -34,19 +41,28 @@ pub struct Overdraft<'a> {
     pub recorded_at: i64,
 }
 
-/// Records the overdraft inside the sale's transaction, with an audit event.
+/// Records the overdraft inside the sale's or redemption's transaction, with an audit
+/// event.
 pub async fn record(
     connection: &mut AnyConnection,
     staff: &StaffPrincipal,
     overdraft: &Overdraft<'_>,
 ) -> Result<(), AppError> {
     let id = uuid::Uuid::now_v7().to_string();
+    let (sale_id, redemption_id, action) = match overdraft.by {
+        Overdrawn::Sale(sale) => (Some(sale), None, "sale.offline_overdraft"),
+        Overdrawn::Redemption(redemption) => {
+            (None, Some(redemption), "redemption.offline_overdraft")
+        }
+    };
     sqlx::query(
-        "INSERT INTO overdraft_conflicts (id, sale_id, member_id, store_id, device_id, shortfall_fen, \
-         shortfall_points, occurred_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO overdraft_conflicts (id, sale_id, redemption_id, member_id, store_id, device_id, \
+         shortfall_fen, shortfall_points, occurred_at, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&id)
-    .bind(overdraft.sale_id)
+    .bind(sale_id)
+    .bind(redemption_id)
     .bind(overdraft.member_id)
     .bind(overdraft.store_id)
     .bind(overdraft.device_id.to_string())
@@ -57,11 +73,12 @@ pub async fn record(
     .execute(&mut *connection)
     .await?;
     let actor = Actor::staff(staff);
-    let mut event = AuditEvent::new(&actor, "sale.offline_overdraft", "member");
+    let mut event = AuditEvent::new(&actor, action, "member");
     event.entity_id = Some(overdraft.member_id.to_owned());
     event.after = Some(json!({
         "conflict_id": id,
-        "sale_id": overdraft.sale_id,
+        "sale_id": sale_id,
+        "redemption_id": redemption_id,
         "device_id": overdraft.device_id,
         "shortfall_fen": overdraft.shortfall_fen,
         "shortfall_points": overdraft.shortfall_points,
@@ -70,11 +87,13 @@ pub async fn record(
     Ok(())
 }
 
-const CONFLICT_SELECT: &str = "SELECT o.id, o.sale_id, s.receipt_no, o.member_id, m.name AS member_name, \
+const CONFLICT_SELECT: &str = "SELECT o.id, o.sale_id, o.redemption_id, \
+     COALESCE(s.receipt_no, r.receipt_no) AS receipt_no, o.member_id, m.name AS member_name, \
      m.member_no, o.store_id, st.name AS store_name, o.device_id, o.shortfall_fen, o.shortfall_points, \
      o.occurred_at, o.recorded_at, o.resolved_at, o.resolved_by, o.resolution \
      FROM overdraft_conflicts o \
-     JOIN sales s ON s.id = o.sale_id \
+     LEFT JOIN sales s ON s.id = o.sale_id \
+     LEFT JOIN redemptions r ON r.id = o.redemption_id \
      JOIN members m ON m.id = o.member_id \
      JOIN stores st ON st.id = o.store_id";
 
@@ -84,9 +103,16 @@ fn from_row(row: &AnyRow) -> Result<OverdraftConflict, AppError> {
         text.parse()
             .map_err(|error: uuid::Error| AppError::Internal(error.into()))
     };
+    let optional_uuid = |column: &str| -> Result<Option<uuid::Uuid>, AppError> {
+        match row.try_get::<Option<String>, _>(column)? {
+            Some(_) => parse_uuid(column).map(Some),
+            None => Ok(None),
+        }
+    };
     Ok(OverdraftConflict {
         id: row.try_get("id")?,
-        sale_id: parse_uuid("sale_id")?,
+        sale_id: optional_uuid("sale_id")?,
+        redemption_id: optional_uuid("redemption_id")?,
         receipt_no: row.try_get("receipt_no")?,
         member_id: MemberId(parse_uuid("member_id")?),
         member_name: row.try_get("member_name")?,
@@ -139,6 +165,18 @@ pub async fn of_sale(
 ) -> Result<Option<OverdraftConflict>, AppError> {
     let row = sqlx::query(&format!("{CONFLICT_SELECT} WHERE o.sale_id = $1"))
         .bind(sale_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The conflict of one redemption, if it overdrew.
+pub async fn of_redemption(
+    connection: &mut AnyConnection,
+    redemption_id: &str,
+) -> Result<Option<OverdraftConflict>, AppError> {
+    let row = sqlx::query(&format!("{CONFLICT_SELECT} WHERE o.redemption_id = $1"))
+        .bind(redemption_id)
         .fetch_optional(&mut *connection)
         .await?;
     row.as_ref().map(from_row).transpose()

@@ -1,5 +1,5 @@
 //! Sync push: a tablet's outbox, sent as a batch. Each command runs through the same code
-//! as its REST endpoint (sales, top-ups, returns), in the batch's order, and gets its own
+//! as its REST endpoint (sales, top-ups, returns, redemptions), in the batch's order, and gets its own
 //! result; a refused command never stops the ones after it. A failure of the server
 //! itself (the database gone) fails the whole push instead: the till keeps its outbox and
 //! sends it again, and the commands already recorded answer `exists`.
@@ -7,7 +7,8 @@
 use crate::auth::StaffPrincipal;
 use crate::error::{AppError, AppResult};
 use crate::ledger::{self, CommandOutcome};
-use crate::routes::{sales, topups};
+use crate::redemption::OfflineRedemption;
+use crate::routes::{redemptions, sales, topups};
 use crate::sale::OfflineSale;
 use crate::state::AppState;
 use huiyuan_shared::api::{error_code, ApiError};
@@ -70,6 +71,7 @@ async fn run(
         Command::Sale { .. } => Permission::SaleCreate,
         Command::Topup { .. } => Permission::ValueTopUp,
         Command::Return { .. } => Permission::PosReturn,
+        Command::Redeem { .. } => Permission::PointsRedeem,
     };
     if !staff.can(permission) {
         return Ok((rejected(id, &AppError::Forbidden(permission)), None));
@@ -129,6 +131,44 @@ async fn run(
             };
             Ok((result, sale_member(state, sale_id).await?))
         }
+        Command::Redeem { redemption } => {
+            let member = Some(redemption.member_id);
+            let offline = outbox.offline.then_some(OfflineRedemption { device_id });
+            let result = match redemptions::redeem(state, staff, redemption, offline).await {
+                Ok((outcome, receipt)) => {
+                    let mut result = recorded(id, &outcome, &receipt)?;
+                    if outcome == CommandOutcome::Created && offline.is_some() {
+                        let mut connection = state.db.pool.acquire().await?;
+                        let id = id.to_string();
+                        if let Some(conflict) =
+                            crate::sync::overdraft::of_redemption(&mut connection, &id).await?
+                        {
+                            result.status = PushStatus::Conflict;
+                            result.error = Some(redemption_overdraft(&conflict));
+                        }
+                    }
+                    result
+                }
+                Err(error) => refused(id, error)?,
+            };
+            Ok((result, member))
+        }
+    }
+}
+
+/// What an offline redemption that overdrew the member's points is flagged with.
+fn redemption_overdraft(conflict: &huiyuan_shared::sync::OverdraftConflict) -> ApiError {
+    ApiError {
+        code: error_code::OFFLINE_OVERDRAFT.to_owned(),
+        message: format!(
+            "离线兑换已入账，但会员积分不足：积分差{}，已提交总部处理",
+            conflict.shortfall_points
+        ),
+        details: json!({
+            "conflict_id": conflict.id,
+            "shortfall_fen": conflict.shortfall_fen,
+            "shortfall_points": conflict.shortfall_points,
+        }),
     }
 }
 
