@@ -642,6 +642,11 @@ pub enum Key {
     ShiftDifference,
     ShiftNote,
     ShiftClose,
+    Redeem,
+    RedeemPick,
+    RedeemDone,
+    RedeemTotal,
+    RedeemConfirm,
 }
 
 /// The text of `key` in `lang`.
@@ -1107,6 +1112,11 @@ fn zh_cn(key: Key) -> &'static str {
         Key::ShiftDifference => "长短款",
         Key::ShiftNote => "备注",
         Key::ShiftClose => "确认交班",
+        Key::Redeem => "积分兑换",
+        Key::RedeemPick => "请选择要兑换的礼品",
+        Key::RedeemDone => "兑换成功，扣除 {points} 积分",
+        Key::RedeemTotal => "共需 {points} 积分",
+        Key::RedeemConfirm => "确认兑换",
     }
 }
 
@@ -1564,6 +1574,11 @@ fn zh_tw(key: Key) -> &'static str {
         Key::ShiftDifference => "長短款",
         Key::ShiftNote => "備註",
         Key::ShiftClose => "確認交班",
+        Key::Redeem => "積分兌換",
+        Key::RedeemPick => "請選擇要兌換的禮品",
+        Key::RedeemDone => "兌換成功，扣除 {points} 積分",
+        Key::RedeemTotal => "共需 {points} 積分",
+        Key::RedeemConfirm => "確認兌換",
     }
 }
 
@@ -2019,6 +2034,11 @@ fn en(key: Key) -> &'static str {
         Key::ShiftDifference => "Over / short",
         Key::ShiftNote => "Note",
         Key::ShiftClose => "Close shift",
+        Key::Redeem => "Gifts for points",
+        Key::RedeemPick => "Choose the gifts",
+        Key::RedeemDone => "Redeemed: {points} points taken",
+        Key::RedeemTotal => "{points} points in all",
+        Key::RedeemConfirm => "Redeem",
     }
 }
 

@@ -323,9 +323,13 @@ async fn note_recorded(id: &str, receipt: &serde_json::Value, flagged: bool) {
 
 fn with_pin(command: &OutboxCommand, pin: Option<(&str, &str)>) -> OutboxCommand {
     let mut command = command.clone();
-    if let (Some((id, pin)), Command::Sale { sale }) = (pin, &mut command.command) {
-        if sale.id.to_string() == id {
-            sale.pin = Some(pin.to_owned());
+    if let Some((id, pin)) = pin {
+        match &mut command.command {
+            Command::Sale { sale } if sale.id.to_string() == id => sale.pin = Some(pin.to_owned()),
+            Command::Redeem { redemption } if redemption.id.to_string() == id => {
+                redemption.pin = Some(pin.to_owned());
+            }
+            _ => {}
         }
     }
     command

@@ -1,4 +1,5 @@
-// The counter's other screens at 1024×768: a top-up with the plan's bonus shown, a sale
+// The counter's other screens at 1024×768: a top-up with the plan's bonus shown, a gift
+// taken for points, a sale
 // held and resumed, the receipt on 58 mm paper, a return by receipt number by the store
 // manager, and the shift closed against the drawer.
 import { test, before, after } from 'node:test';
@@ -13,7 +14,7 @@ const COFFEE = ean13('690123456711');
 
 test('top-up, hold and resume, return by receipt, shift close', async () => {
   const { baseUrl } = shared.server;
-  const { member, cashier } = await memberWithValue(baseUrl, {});
+  const { member, cashier } = await memberWithValue(baseUrl, { points: 5_000 });
   const { context, page } = await newPage(shared.browser, baseUrl, 'tablet');
   await staffLogin(page, 'lead', 'demo1234', '/pos');
   await openCounter(page);
@@ -36,6 +37,15 @@ test('top-up, hold and resume, return by receipt, shift close', async () => {
   const after = await balances(cashier, member.id);
   assert.equal(after.principal_fen, 50_000);
   assert.equal(after.bonus_fen, 5_000);
+
+  // Gifts for points: the cookies at 3,000 points.
+  await page.click('[data-testid="pos-tab-redeem"]');
+  await page.locator('[data-testid="gift"]', { hasText: '手工曲奇' }).click();
+  await page.locator('[data-testid="redeem-total"]', { hasText: '3000' }).waitFor();
+  await screenshot(page, 'pos-redeem-1024x768');
+  await page.click('[data-testid="redeem-confirm"]');
+  await page.locator(sel.posNotice, { hasText: '兑换成功' }).waitFor();
+  assert.equal((await balances(cashier, member.id)).points, 2_000);
 
   // A sale held, another rung up meanwhile, then the first resumed; walk-ins pay shelf prices.
   await page.click('[data-testid="pos-member-clear"]');

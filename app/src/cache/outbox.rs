@@ -21,6 +21,9 @@ pub struct OutboxEntry {
     /// Set once the server refused it; the entry is then no longer sent.
     #[serde(default)]
     pub rejected: Option<ApiError>,
+    /// Points a redemption takes, reckoned by the till from the cached points prices.
+    #[serde(default)]
+    pub points_spent: i64,
 }
 
 impl OutboxEntry {
@@ -30,13 +33,18 @@ impl OutboxEntry {
             made_ms,
             command,
             rejected: None,
+            points_spent: 0,
         }
     }
 
     /// The member whose stored value or points this spends, with how much of each.
     pub fn member_spend(&self) -> Option<(String, i64, i64)> {
-        let Command::Sale { sale } = &self.command.command else {
-            return None;
+        let sale = match &self.command.command {
+            Command::Sale { sale } => sale,
+            Command::Redeem { redemption } => {
+                return Some((redemption.member_id.to_string(), 0, self.points_spent));
+            }
+            Command::Topup { .. } | Command::Return { .. } => return None,
         };
         let member = sale.member_id?;
         let value = sale

@@ -7,6 +7,7 @@ pub mod held_sales;
 pub mod member_panel;
 pub mod payment_dialog;
 pub mod receipt;
+pub mod redeem_view;
 pub mod returns_view;
 pub mod scanner;
 pub mod shift_view;

@@ -23,6 +23,7 @@ use crate::pages::pos::held_sales::{self, HeldSalesView};
 use crate::pages::pos::member_panel::{self, MemberPanel};
 use crate::pages::pos::payment_dialog::PaymentDialog;
 use crate::pages::pos::receipt::{ReceiptDialog, ReceiptState};
+use crate::pages::pos::redeem_view::RedeemView;
 use crate::pages::pos::returns_view::ReturnsView;
 use crate::pages::pos::scanner;
 use crate::pages::pos::shift_view::ShiftView;
@@ -111,6 +112,7 @@ fn PosShell() -> impl IntoView {
                     View::Topup => view! { <TopupView /> }.into_any(),
                     View::Held => view! { <HeldSalesView /> }.into_any(),
                     View::Returns => view! { <ReturnsView /> }.into_any(),
+                    View::Redeem => view! { <RedeemView /> }.into_any(),
                     View::Shift => view! { <ShiftView /> }.into_any(),
                 }}
             </main>
@@ -260,6 +262,7 @@ fn ActionBar() -> impl IntoView {
         <footer class="pos-actions">
             {tab(View::Sale, Key::PosSale, "pos-tab-sale")}
             {tab(View::Topup, Key::Topup, "pos-tab-topup")}
+            {tab(View::Redeem, Key::Redeem, "pos-tab-redeem")}
             {tab(View::Held, Key::RecallOrder, "pos-recall")}
             {move || session.can(Permission::PosReturn).then(|| tab(View::Returns, Key::Returns, "pos-tab-returns"))}
             {move || session.can(Permission::PosShiftClose).then(|| tab(View::Shift, Key::Shift, "pos-tab-shift"))}

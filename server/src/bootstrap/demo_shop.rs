@@ -113,6 +113,9 @@ const ITEMS: &[DemoItem] = &[
     ),
 ];
 
+/// Items that can also be taken for points: code, points price.
+const GIFTS: &[(&str, i64)] = &[("S001", 3_000), ("S002", 8_000)];
+
 /// The 13th digit of an EAN-13 barcode.
 fn ean13(first_twelve: &str) -> String {
     let sum: u32 = first_twelve
@@ -185,6 +188,14 @@ pub async fn load(db: &Db) -> anyhow::Result<bool> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+    }
+    // Two gifts members may take for points at the counter (积分兑换).
+    for (code, points) in GIFTS {
+        sqlx::query("UPDATE items SET points_price = $1 WHERE code = $2")
+            .bind(*points)
+            .bind(*code)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(true)

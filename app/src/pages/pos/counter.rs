@@ -40,6 +40,7 @@ pub enum View {
     Sale,
     Topup,
     Returns,
+    Redeem,
     Held,
     Shift,
 }
