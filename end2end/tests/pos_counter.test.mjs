@@ -1,7 +1,6 @@
 // The counter's other screens at 1024×768: a top-up with the plan's bonus shown, a gift
-// taken for points, a sale
-// held and resumed, the receipt on 58 mm paper, a return by receipt number by the store
-// manager, and the shift closed against the drawer.
+// taken for points, a sale held and resumed, the receipt on 58 mm paper, a return by
+// receipt number by the store manager, and the shift closed against the drawer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPage, screenshot, serverAndBrowser } from './support/browser.mjs';

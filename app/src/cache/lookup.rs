@@ -44,8 +44,15 @@ pub async fn members_by_phone_tail(tail: &str) -> Result<Vec<CachedMember>, Cach
 }
 
 pub async fn member_by_phone(phone: &str) -> Result<Vec<CachedMember>, CacheError> {
+    let phone = phone.trim();
     let salt: String = meta::get(meta::PHONE_SALT).await?.unwrap_or_default();
-    members_by("phone_hash", &phone_hash(&salt, phone)).await
+    let hash = phone_hash(&salt, phone);
+    let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or_default();
+    Ok(members_by("phone_tail", tail)
+        .await?
+        .into_iter()
+        .filter(|member| member.phone_hash == hash)
+        .collect())
 }
 
 pub async fn member_by_number(member_no: &str) -> Result<Vec<CachedMember>, CacheError> {

@@ -10,7 +10,7 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 
-use super::db::{cache, CacheError, OUTBOX};
+use super::db::{cache, strict, CacheError, OUTBOX};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
@@ -67,6 +67,7 @@ pub async fn put(entry: &OutboxEntry) -> Result<(), CacheError> {
     let tx = db
         .transaction(OUTBOX)
         .with_mode(TransactionMode::Readwrite)
+        .with_options(strict())
         .build()?;
     tx.object_store(OUTBOX)?.put(entry).serde()?;
     tx.commit().await?;
@@ -81,6 +82,7 @@ pub async fn remove(ids: &[String]) -> Result<(), CacheError> {
     let tx = db
         .transaction(OUTBOX)
         .with_mode(TransactionMode::Readwrite)
+        .with_options(strict())
         .build()?;
     let store = tx.object_store(OUTBOX)?;
     for id in ids {

@@ -8,7 +8,7 @@ use indexed_db_futures::transaction::TransactionMode;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::db::{cache, CacheError, ITEMS, LEVELS, MEMBERS, META};
+use super::db::{cache, relaxed, CacheError, ITEMS, LEVELS, MEMBERS, META};
 use super::meta;
 
 /// What one applied page held.
@@ -42,6 +42,7 @@ pub async fn apply(page: &JsValue) -> Result<Applied, CacheError> {
     let tx = db
         .transaction([MEMBERS, ITEMS, LEVELS, META])
         .with_mode(TransactionMode::Readwrite)
+        .with_options(relaxed())
         .build()?;
     let members = tx.object_store(MEMBERS)?;
     let items = tx.object_store(ITEMS)?;
