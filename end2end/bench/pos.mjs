@@ -10,6 +10,7 @@
 //   2. a naive loop in the same page: the same pull pages fetched with fetch() into a
 //      second database with the same stores and indexes, one readwrite transaction per
 //      record, each awaited, timed over its first NAIVE_SAMPLE records;
+//      For reference, the app's way (one transaction a page) in plain JavaScript;
 //   3. lookups through the client's own Rust code (`huiyuan_find_members`, exported by
 //      app/src/bench_hooks.rs from the module the page has already initialised).
 // Progress goes to stderr.
@@ -25,6 +26,7 @@ if (!baseUrl || !termsFile) {
 }
 const terms = JSON.parse(readFileSync(termsFile, 'utf8'));
 const NAIVE_SAMPLE = Number(process.env.HUIYUAN_BENCH_NAIVE || 5_000);
+const PLAIN_SAMPLE = Number(process.env.HUIYUAN_BENCH_PLAIN || 20_000);
 const SYNC_TIMEOUT_MS = 600_000;
 const WARM_UP = 20;
 
@@ -61,6 +63,17 @@ try {
   page.setDefaultTimeout(30_000);
   page.on('pageerror', (error) => log('page error:', error.message));
 
+  // The app's pull requests while its first sync runs: how long each waited for the
+  // server's answer (request sent to the last byte), to tell the server's share of the
+  // sync from the page's.
+  const pulls = [];
+  let appSyncing = true;
+  page.on('requestfinished', (request) => {
+    if (!appSyncing || !request.url().includes('/api/v1/sync/pull')) return;
+    const timing = request.timing();
+    if (timing.responseEnd > 0) pulls.push(timing.responseEnd - Math.max(0, timing.requestStart));
+  });
+
   // 1. The first sync, as the cashier meets it.
   await page.goto('/login?next=/pos');
   await page.fill('[data-testid="login-username"]', 'cashier');
@@ -78,6 +91,7 @@ try {
     clearInterval(progress);
   }
   const syncSeconds = (performance.now() - started) / 1000;
+  appSyncing = false;
   const stored = await page.evaluate(async () => {
     const db = await new Promise((resolve, reject) => {
       const request = indexedDB.open('huiyuan-pos');
@@ -98,8 +112,10 @@ try {
   const estimate = await page.evaluate(() => navigator.storage.estimate());
   log(`first sync: ${records} records in ${syncSeconds.toFixed(1)} s`, JSON.stringify(stored));
 
-  // 2. The naive loop.
-  const naive = await page.evaluate(async ({ sample }) => {
+  // 2. The naive loop (`perPage` false), and for reference the app's way in plain
+  // JavaScript (`perPage` true: one transaction a page, puts not awaited one by one),
+  // which tells IndexedDB's own cost from what the wasm side adds.
+  const loop = (sample, perPage) => page.evaluate(async ({ sample, perPage }) => {
     const name = 'huiyuan-bench-naive';
     await new Promise((resolve) => {
       const request = indexedDB.deleteDatabase(name);
@@ -144,6 +160,33 @@ try {
       });
       if (!response.ok) throw new Error(`pull: ${response.status}`);
       const page = await response.json();
+      if (perPage) {
+        const changes = page.changes.slice(0, sample - written);
+        await new Promise((resolve, reject) => {
+          const tx = db.transaction(['members', 'items', 'levels', 'meta'], 'readwrite');
+          for (const change of changes) {
+            const record = change.record;
+            if (change.entity === 'rules') {
+              tx.objectStore('meta').put(record, 'rules');
+            } else if (stores[change.entity] && record == null) {
+              tx.objectStore(stores[change.entity]).delete(change.id);
+            } else if (change.entity === 'member') {
+              record.card_nos = (record.cards || []).map((card) => card.card_no);
+              tx.objectStore('members').put(record);
+            } else if (stores[change.entity]) {
+              tx.objectStore(stores[change.entity]).put(record);
+            }
+          }
+          tx.objectStore('meta').put(page.next, 'cursor');
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+          tx.onabort = () => reject(tx.error);
+        });
+        written += changes.length;
+        since = page.next;
+        if (written >= sample || !page.more) break;
+        continue;
+      }
       for (const change of page.changes) {
         if (written >= sample) break;
         const record = change.record;
@@ -169,8 +212,11 @@ try {
       request.onsuccess = request.onerror = request.onblocked = () => resolve();
     });
     return { records: written, seconds, records_per_s: written / seconds };
-  }, { sample: NAIVE_SAMPLE });
+  }, { sample, perPage });
+  const naive = await loop(NAIVE_SAMPLE, false);
   log(`naive: ${naive.records} records in ${naive.seconds.toFixed(1)} s`);
+  const plain = await loop(PLAIN_SAMPLE, true);
+  log(`plain JavaScript, a transaction a page: ${plain.records} records in ${plain.seconds.toFixed(1)} s`);
 
   // 3. Lookups through the app's Rust code.
   const lookups = await page.evaluate(async ({ tails, cards, warmUp }) => {
@@ -203,8 +249,16 @@ try {
   });
 
   const results = {
-    sync: { records, stored, seconds: syncSeconds, records_per_s: records / syncSeconds },
+    sync: {
+      records,
+      stored,
+      seconds: syncSeconds,
+      records_per_s: records / syncSeconds,
+      pull_requests: pulls.length,
+      pull_wait_seconds: pulls.reduce((sum, ms) => sum + ms, 0) / 1000,
+    },
     naive,
+    plain,
     ratio: records / syncSeconds / naive.records_per_s,
     storage: {
       usage_bytes: estimate.usage,

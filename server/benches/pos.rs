@@ -327,14 +327,22 @@ async fn main() -> anyhow::Result<()> {
          written one transaction a page (`app/src/cache/pages.rs`), fetching and parsing included. *Naive* runs \
          in the same page after it: the same pull pages fetched with `fetch()` into a second database with the \
          same stores and indexes, each record put in its own readwrite transaction and awaited; it is timed \
-         over its first {naive_records:.0} records (fetching included).\n\n\
+         over its first {naive_records:.0} records (fetching included). The reference row does what the app \
+         does (the same pages, one transaction a page with the cursor) in plain JavaScript, over its first \
+         {plain_records:.0} records, to tell IndexedDB's own cost from what the wasm side adds.\n\n\
          | | records | seconds | records/s |\n|---|---|---|---|\n\
          | app | {records:.0} | {sync_s:.1} | {app_rate:.0} |\n\
-         | naive | {naive_records:.0} | {naive_s:.1} | {naive_rate:.0} |\n\n\
+         | naive | {naive_records:.0} | {naive_s:.1} | {naive_rate:.0} |\n\
+         | *for reference:* plain JavaScript, one transaction a page | {plain_records:.0} | {plain_s:.1} | {plain_rate:.0} |\n\n\
+         Of the app's {sync_s:.1} s, {pull_wait_s:.1} s went waiting for the answers to its {pull_requests:.0} pull \
+         requests (from sending each to its last byte: the server reading and encoding a page, gzip, the \
+         transfer); the other {page_s:.1} s are the page's own (the login, parsing each page, writing it to \
+         IndexedDB). Without a browser, the server answers every page over HTTP in {server_s:.1} s \
+         ({server_mib:.0} MiB of JSON before gzip).\n\n\
          - Total first sync: {sync_s:.1} s against a target of under {SYNC_TARGET_S:.0} s: {sync_met}.\n\
          - App ÷ naive: {ratio:.1}× against a target of at least {NAIVE_RATIO_TARGET:.0}×: {ratio_met}.\n\
          - Storage after the sync (`navigator.storage.estimate()`): {idb_mib:.1} MiB in IndexedDB, \
-         {usage_mib:.1} MiB for the origin in all (the service worker's copy of the app shell included).\n\n\
+         {usage_mib:.1} MiB for the origin in all.\n\n\
          ### Member lookup from the cache\n\n\
          `crate::cache::lookup::find_members`, the function the counter's search box calls, reached through \
          `huiyuan_find_members` (`app/src/bench_hooks.rs`) from the page and timed with `performance.now()`: \
@@ -351,6 +359,14 @@ async fn main() -> anyhow::Result<()> {
         date = time::OffsetDateTime::now_utc().date(),
         cores = std::thread::available_parallelism().map_or(0, usize::from),
         naive_records = number(&results, &["naive", "records"]),
+        plain_records = number(&results, &["plain", "records"]),
+        plain_s = number(&results, &["plain", "seconds"]),
+        plain_rate = number(&results, &["plain", "records_per_s"]),
+        pull_wait_s = number(&results, &["sync", "pull_wait_seconds"]),
+        pull_requests = number(&results, &["sync", "pull_requests"]),
+        page_s = sync_s - number(&results, &["sync", "pull_wait_seconds"]),
+        server_s = number(&results, &["server_alone", "seconds"]),
+        server_mib = number(&results, &["server_alone", "bytes"]) / (1024.0 * 1024.0),
         naive_s = number(&results, &["naive", "seconds"]),
         sync_met = met(sync_s < SYNC_TARGET_S),
         ratio_met = met(ratio >= NAIVE_RATIO_TARGET),
@@ -424,8 +440,10 @@ async fn run(
         .arg(&base)
         .arg(&terms_file)
         .current_dir(&bench_dir)
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
-        .output()
+        .spawn()?
+        .wait_with_output()
         .await?;
     anyhow::ensure!(
         output.status.success(),
@@ -439,12 +457,53 @@ async fn run(
         .find(|line| line.trim_start().starts_with('{'))
         .ok_or_else(|| anyhow::anyhow!("the bench script printed no results: {stdout}"))?;
     let mut results: Value = serde_json::from_str(last)?;
+    // After the browser, so its sync met the database as the seeding left it.
+    let (server_s, server_bytes) = pull_everything(&base).await?;
+    results["server_alone"] = json!({ "seconds": server_s, "bytes": server_bytes });
     results["wasm_opt"] = json!(std::process::Command::new("wasm-opt")
         .arg("--version")
         .output()
         .is_ok_and(|output| output.status.success()));
     db.close().await;
     Ok((results, seed_s))
+}
+
+/// Every pull page fetched over HTTP as fast as the server answers, without a browser:
+/// the server's share of a first sync. Answers the seconds and the bytes of JSON.
+async fn pull_everything(base: &str) -> anyhow::Result<(f64, u64)> {
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "username": "cashier", "password": "demo1234" }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let started = Instant::now();
+    let mut since = String::new();
+    let mut bytes = 0_u64;
+    loop {
+        let response = client
+            .get(format!("{base}/api/v1/sync/pull"))
+            .query(&[("limit", "5000"), ("since", since.as_str())])
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == 200,
+            "pull refused: {}",
+            response.status()
+        );
+        let body = response.bytes().await?;
+        bytes += body.len() as u64;
+        let page: Value = serde_json::from_slice(&body)?;
+        since = page["next"].as_str().unwrap_or_default().to_owned();
+        if page["more"] != json!(true) {
+            break;
+        }
+    }
+    Ok((started.elapsed().as_secs_f64(), bytes))
 }
 
 /// Replaces one `## ` section of the report, keeping the others.
