@@ -5,6 +5,7 @@
 
 mod api;
 mod app;
+mod bench_hooks;
 mod cache;
 mod components;
 mod format;

@@ -11,15 +11,7 @@ use std::process::Command;
 
 pub fn run(site: &Site, server: &Path) -> Result<()> {
     let chromium = tools::ensure_chromium()?;
-    let dir = Path::new("end2end");
-    if !dir.join("node_modules").join("playwright-core").exists() {
-        command::step("installing the end-to-end test packages (npm ci)");
-        command::run(
-            Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund"])
-                .current_dir(dir),
-        )?;
-    }
+    let dir = ensure_packages()?;
     command::step("end-to-end tests in headless Chromium");
     let server = server
         .canonicalize()
@@ -37,4 +29,19 @@ pub fn run(site: &Site, server: &Path) -> Result<()> {
             .env("HUIYUAN_DIST", dist)
             .env("HUIYUAN_CHROMIUM", chromium),
     )
+}
+
+/// The end2end folder with its packages (playwright-core) installed, for the tests and
+/// the browser benchmark.
+pub fn ensure_packages() -> Result<&'static Path> {
+    let dir = Path::new("end2end");
+    if !dir.join("node_modules").join("playwright-core").exists() {
+        command::step("installing the end-to-end test packages (npm ci)");
+        command::run(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(dir),
+        )?;
+    }
+    Ok(dir)
 }

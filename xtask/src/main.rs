@@ -8,7 +8,7 @@ mod e2e;
 mod site;
 mod tools;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -32,7 +32,9 @@ fn dispatch(args: &[String]) -> Result<()> {
         Some("client") => client::build_client(&site::Site::load()?),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run | test [--no-e2e] | build | client | bench [NAME]");
+            eprintln!(
+                "usage: cargo xtask run | test [--no-e2e] | build | client | bench [checkout | search | pos]"
+            );
             bail!("unknown command")
         }
     }
@@ -149,6 +151,37 @@ fn bench(args: &[String]) -> Result<()> {
                 &report,
             ])
         }
-        Some(other) => bail!("no benchmark named `{other}`; available: checkout, search"),
+        Some("pos") => bench_pos(&report),
+        Some(other) => bail!("no benchmark named `{other}`; available: checkout, search, pos"),
     }
+}
+
+/// The tablet cache in headless Chromium: the client built as it ships (cargo rebuilds
+/// only what changed), the server in the bench (release) profile serving it, the browser
+/// script driven by the bench program.
+fn bench_pos(report: &str) -> Result<()> {
+    let site = site::Site::load()?;
+    client::build_client(&site)?;
+    let chromium = tools::ensure_chromium()?;
+    e2e::ensure_packages()?;
+    let dist = site
+        .output_dir
+        .canonicalize()
+        .context("the client is not built")?;
+    command::step("benchmark: first sync of 100,000 members and lookups in headless Chromium");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    command::run(
+        std::process::Command::new(cargo)
+            .args([
+                "bench",
+                "-p",
+                "huiyuan-server",
+                "--bench",
+                "pos",
+                "--",
+                report,
+            ])
+            .env("HUIYUAN_DIST", dist)
+            .env("HUIYUAN_CHROMIUM", chromium),
+    )
 }
