@@ -152,22 +152,26 @@ impl SyncStatus {
 
     /// Pulls pages until the server has no more.
     async fn pull(&self) -> Result<(), ApiError> {
-        let mut since: Option<String> = meta::get(meta::CURSOR).await.map_err(cache_failure)?;
+        let since: Option<String> = meta::get(meta::CURSOR).await.map_err(cache_failure)?;
         self.pulled.set(0);
+        let mut pending = api::sync::start_pull(since.as_deref());
         loop {
-            let page = match api::sync::pull(since.as_deref()).await {
+            let page = match api::sync::finish_pull(pending).await {
                 Ok(page) => page,
                 Err(error) => return Err(self.failed(error)),
             };
             self.reachable.set(true);
+            // The next page is asked for before this one is written.
+            let (next, more) = pages::cursor_of(&page).map_err(cache_failure)?;
+            let upcoming = more.then(|| api::sync::start_pull(Some(&next)));
             let applied = pages::apply(&page).await.map_err(cache_failure)?;
             if applied.records > 0 {
                 self.pulled.update(|pulled| *pulled += applied.records);
                 self.revision.update(|revision| *revision += 1);
             }
-            since = Some(applied.next);
-            if !applied.more {
-                break;
+            match upcoming {
+                Some(next_page) => pending = next_page,
+                None => break,
             }
         }
         let now = js_sys::Date::now() as i64;

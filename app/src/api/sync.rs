@@ -1,30 +1,42 @@
 //! The tablet's sync calls: pull pages of changes and push batches of outbox commands.
 
-use gloo_net::http::Request;
 use huiyuan_shared::api::{ApiError, API_PREFIX};
 use huiyuan_shared::sync::{
     ConflictResolution, OverdraftConflict, PushBatch, PushResponse, PULL_LIMIT_MAX,
 };
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RequestCredentials;
 
-use super::{encode, get_json, network_error, post_json, read_error};
+use super::{encode, get_json, post_json, read_error};
 use crate::i18n::BAD_RESPONSE;
 
-/// One pull page, parsed by the browser into a JavaScript object: the cache writes its
-/// records as they are (see `cache::pages`).
-pub async fn pull(since: Option<&str>) -> Result<JsValue, ApiError> {
+/// A pull page asked for and not yet read. The request is under way from the moment this
+/// is made, so the next page travels while the last one is written to the cache.
+pub struct PendingPull(js_sys::Promise);
+
+pub fn start_pull(since: Option<&str>) -> PendingPull {
     let mut path = format!("{API_PREFIX}/sync/pull?limit={PULL_LIMIT_MAX}");
     if let Some(since) = since {
         path.push_str(&format!("&since={}", encode(since)));
     }
-    let response = Request::get(&path)
-        .credentials(RequestCredentials::SameOrigin)
-        .header("Accept", "application/json")
-        .send()
+    let init = web_sys::RequestInit::new();
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let promise = match web_sys::window() {
+        Some(window) => window.fetch_with_str_and_init(&path, &init),
+        None => js_sys::Promise::reject(&JsValue::from_str("no window")),
+    };
+    PendingPull(promise)
+}
+
+/// The page, parsed by the browser into a JavaScript object: the cache writes its
+/// records as they are (see `cache::pages`).
+pub async fn finish_pull(pending: PendingPull) -> Result<JsValue, ApiError> {
+    let response: web_sys::Response = JsFuture::from(pending.0)
         .await
-        .map_err(network_error)?;
+        .and_then(|response| response.dyn_into())
+        .map_err(|error| super::client_error(crate::i18n::NETWORK_ERROR, format!("{error:?}")))?;
+    let response = gloo_net::http::Response::from(response);
     if !response.ok() {
         return Err(read_error(response).await);
     }

@@ -47,16 +47,14 @@ pub async fn member_by_phone(phone: &str) -> Result<Vec<CachedMember>, CacheErro
     let phone = phone.trim();
     let salt: String = meta::get(meta::PHONE_SALT).await?.unwrap_or_default();
     let hash = phone_hash(&salt, phone);
-    let tail = phone.get(phone.len().saturating_sub(4)..).unwrap_or_default();
+    let tail = phone
+        .get(phone.len().saturating_sub(4)..)
+        .unwrap_or_default();
     Ok(members_by("phone_tail", tail)
         .await?
         .into_iter()
         .filter(|member| member.phone_hash == hash)
         .collect())
-}
-
-pub async fn member_by_number(member_no: &str) -> Result<Vec<CachedMember>, CacheError> {
-    members_by("member_no", member_no).await
 }
 
 /// Members whose name holds `part`. A scan of the cache: names have no index, and a
@@ -102,11 +100,8 @@ pub async fn find_members(term: &str) -> Result<Vec<CachedMember>, CacheError> {
                 return Ok(found);
             }
         }
-        let found = member_by_card(term).await?;
-        if !found.is_empty() {
-            return Ok(found);
-        }
-        return member_by_number(term).await;
+        // Card numbers and member numbers share one index.
+        return member_by_card(term).await;
     }
     members_by_name(term).await
 }
@@ -179,11 +174,12 @@ pub async fn update_balances(updates: &[MemberBalanceNow]) -> Result<(), CacheEr
         let found: Option<CachedMember> = store.get(key.as_str()).serde()?.await?;
         if let Some(mut member) = found {
             member.balances = update.balances;
-            let card_nos: Vec<String> = member
+            let mut card_nos: Vec<String> = member
                 .cards
                 .iter()
                 .map(|card| card.card_no.clone())
                 .collect();
+            card_nos.push(member.member_no.clone());
             store.put(&StoredMember { member, card_nos }).serde()?;
         }
     }

@@ -15,8 +15,6 @@ use super::meta;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Applied {
     pub records: u32,
-    pub next: String,
-    pub more: bool,
 }
 
 fn field(object: &JsValue, name: &str) -> Result<JsValue, CacheError> {
@@ -29,13 +27,20 @@ fn text(object: &JsValue, name: &str) -> Result<String, CacheError> {
         .ok_or_else(|| CacheError(format!("pull page: `{name}` is not text")))
 }
 
+/// Where the page says to go on from, and whether there is more.
+pub fn cursor_of(page: &JsValue) -> Result<(String, bool), CacheError> {
+    Ok((
+        text(page, "next")?,
+        field(page, "more")?.as_bool().unwrap_or(false),
+    ))
+}
+
 /// Applies a parsed `PullPage` (see `huiyuan_shared::sync`).
 pub async fn apply(page: &JsValue) -> Result<Applied, CacheError> {
     let changes: Array = field(page, "changes")?
         .dyn_into()
         .map_err(|_| CacheError("pull page: `changes` is not a list".into()))?;
-    let next = text(page, "next")?;
-    let more = field(page, "more")?.as_bool().unwrap_or(false);
+    let (next, _) = cursor_of(page)?;
     let salt = field(page, "phone_salt")?;
 
     let db = cache().await?;
@@ -59,12 +64,14 @@ pub async fn apply(page: &JsValue) -> Result<Applied, CacheError> {
                 members.delete(text(&change, "id")?).primitive()?;
             }
             "member" => {
-                // The card numbers side by side, for the multi-entry index.
+                // The card numbers and the member number side by side, for the
+                // multi-entry index.
                 let cards: Array = field(&record, "cards")?.dyn_into().unwrap_or_default();
                 let numbers: Array = cards
                     .iter()
                     .map(|card| Reflect::get(&card, &card_no).unwrap_or(JsValue::NULL))
                     .collect();
+                numbers.push(&field(&record, "member_no")?);
                 Reflect::set(&record, &card_nos, &numbers)?;
                 members.put(record).primitive()?;
             }
@@ -101,7 +108,5 @@ pub async fn apply(page: &JsValue) -> Result<Applied, CacheError> {
     tx.commit().await?;
     Ok(Applied {
         records: changes.length(),
-        next,
-        more,
     })
 }

@@ -52,10 +52,12 @@ pub fn RedeemView() -> impl IntoView {
         })
     };
     let add = move |item: Item| {
-        chosen.update(|lines| match lines.iter_mut().find(|(held, _)| held.id == item.id) {
-            Some((_, quantity)) => *quantity += 1,
-            None => lines.push((item, 1)),
-        })
+        chosen.update(
+            |lines| match lines.iter_mut().find(|(held, _)| held.id == item.id) {
+                Some((_, quantity)) => *quantity += 1,
+                None => lines.push((item, 1)),
+            },
+        )
     };
     let needs_pin = move || counter.member.get().is_some_and(|member| member.pin_set);
 
@@ -91,7 +93,9 @@ pub fn RedeemView() -> impl IntoView {
         let mut entry = OutboxEntry::new(
             OutboxCommand {
                 offline: !online,
-                command: Command::Redeem { redemption: request },
+                command: Command::Redeem {
+                    redemption: request,
+                },
             },
             js_sys::Date::now() as i64,
         );
@@ -106,7 +110,10 @@ pub fn RedeemView() -> impl IntoView {
                 }
                 if member.pin_set {
                     let Some(verifier) = &member.offline_pin else {
-                        return Err(refusal("pin_offline_unknown", i18n.t(Key::PosPinOnlineOnly)));
+                        return Err(refusal(
+                            "pin_offline_unknown",
+                            i18n.t(Key::PosPinOnlineOnly),
+                        ));
                     };
                     let key = member.id.to_string();
                     let failures = checkout::offline_pin_failures(&key);
@@ -122,14 +129,24 @@ pub fn RedeemView() -> impl IntoView {
                 if points > available {
                     return Err(refusal(
                         "insufficient_points",
-                        &i18n.t(Key::PosNotEnoughPoints).replace("{points}", &available.to_string()),
+                        &i18n
+                            .t(Key::PosNotEnoughPoints)
+                            .replace("{points}", &available.to_string()),
                     ));
                 }
                 let pending = outbox::pending().await.unwrap_or_default();
                 let spent = outbox::offline_spend(&pending, Some(&member.id.to_string()));
-                let already = if pending.iter().any(|queued| queued.id == entry.id) { points } else { 0 };
-                if spent.member_points - already + points > rules.counter.offline_points_per_member {
-                    return Err(refusal("offline_limit_exceeded", i18n.t(Key::PosOfflineLimit)));
+                let already = if pending.iter().any(|queued| queued.id == entry.id) {
+                    points
+                } else {
+                    0
+                };
+                if spent.member_points - already + points > rules.counter.offline_points_per_member
+                {
+                    return Err(refusal(
+                        "offline_limit_exceeded",
+                        i18n.t(Key::PosOfflineLimit),
+                    ));
                 }
                 Ok(())
             };
@@ -161,7 +178,10 @@ pub fn RedeemView() -> impl IntoView {
             busy.set(false);
             match outcome {
                 Ok(_) => {
-                    counter.info(i18n.t(Key::RedeemDone).replace("{points}", &points.to_string()));
+                    counter.info(
+                        i18n.t(Key::RedeemDone)
+                            .replace("{points}", &points.to_string()),
+                    );
                     chosen.set(Vec::new());
                     pin.set(String::new());
                 }
