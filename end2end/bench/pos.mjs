@@ -128,8 +128,6 @@ try {
         const upgrade = request.result;
         const members = upgrade.createObjectStore('members', { keyPath: 'id' });
         members.createIndex('phone_tail', 'phone_tail');
-        members.createIndex('phone_hash', 'phone_hash');
-        members.createIndex('member_no', 'member_no');
         members.createIndex('card_nos', 'card_nos', { multiEntry: true });
         const items = upgrade.createObjectStore('items', { keyPath: 'id' });
         items.createIndex('barcode', 'barcode');
@@ -142,7 +140,7 @@ try {
     });
     const stores = { member: 'members', item: 'items', level: 'levels' };
     const write = (storeName, act) => new Promise((resolve, reject) => {
-      const tx = db.transaction(storeName, 'readwrite');
+      const tx = db.transaction(storeName, 'readwrite', { durability: 'relaxed' });
       act(tx.objectStore(storeName));
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
@@ -163,7 +161,7 @@ try {
       if (perPage) {
         const changes = page.changes.slice(0, sample - written);
         await new Promise((resolve, reject) => {
-          const tx = db.transaction(['members', 'items', 'levels', 'meta'], 'readwrite');
+          const tx = db.transaction(['members', 'items', 'levels', 'meta'], 'readwrite', { durability: 'relaxed' });
           for (const change of changes) {
             const record = change.record;
             if (change.entity === 'rules') {
@@ -171,7 +169,7 @@ try {
             } else if (stores[change.entity] && record == null) {
               tx.objectStore(stores[change.entity]).delete(change.id);
             } else if (change.entity === 'member') {
-              record.card_nos = (record.cards || []).map((card) => card.card_no);
+              record.card_nos = [...(record.cards || []).map((card) => card.card_no), record.member_no];
               tx.objectStore('members').put(record);
             } else if (stores[change.entity]) {
               tx.objectStore(stores[change.entity]).put(record);
@@ -195,7 +193,7 @@ try {
         } else if (stores[change.entity] && record == null) {
           await write(stores[change.entity], (store) => store.delete(change.id));
         } else if (change.entity === 'member') {
-          record.card_nos = (record.cards || []).map((card) => card.card_no);
+          record.card_nos = [...(record.cards || []).map((card) => card.card_no), record.member_no];
           await write('members', (store) => store.put(record));
         } else if (stores[change.entity]) {
           await write(stores[change.entity], (store) => store.put(record));
