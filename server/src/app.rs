@@ -12,10 +12,10 @@ use axum::{Json, Router};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::CompressionLevel;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use tower_http::CompressionLevel;
 
 /// The largest request body the API reads. Bulk imports will have their own, larger
 /// limit on their own route.

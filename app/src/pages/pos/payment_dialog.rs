@@ -170,11 +170,9 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
             return;
         }
         let member = counter.member.get_untracked();
-        if member.as_ref().is_some_and(|member| member.frozen)
-            && payments
-                .iter()
-                .any(|p| matches!(p.method, PaymentMethod::StoredValue | PaymentMethod::Points))
-        {
+        // A frozen member neither spends nor earns: the server refuses any sale naming
+        // them, so the till says so before anything is queued.
+        if member.as_ref().is_some_and(|member| member.frozen) {
             error.set(Some(i18n.t(Key::ErrMemberFrozen).to_owned()));
             return;
         }
