@@ -647,6 +647,8 @@ pub enum Key {
     RedeemDone,
     RedeemTotal,
     RedeemConfirm,
+    PosUnconfirmed,
+    PayOverpaid,
 }
 
 /// The text of `key` in `lang`.
@@ -1117,6 +1119,8 @@ fn zh_cn(key: Key) -> &'static str {
         Key::RedeemDone => "兑换成功，扣除 {points} 积分",
         Key::RedeemTotal => "共需 {points} 积分",
         Key::RedeemConfirm => "确认兑换",
+        Key::PosUnconfirmed => "网络中断，此单尚未确认（{reason}）：已保存在本机，联网后自动核对。请勿重复收款。",
+        Key::PayOverpaid => "除现金外，付款不能超过应收金额",
     }
 }
 
@@ -1579,6 +1583,8 @@ fn zh_tw(key: Key) -> &'static str {
         Key::RedeemDone => "兌換成功，扣除 {points} 積分",
         Key::RedeemTotal => "共需 {points} 積分",
         Key::RedeemConfirm => "確認兌換",
+        Key::PosUnconfirmed => "網路中斷，此單尚未確認（{reason}）：已保存在本機，連網後自動核對。請勿重複收款。",
+        Key::PayOverpaid => "除現金外，付款不能超過應收金額",
     }
 }
 
@@ -2039,6 +2045,8 @@ fn en(key: Key) -> &'static str {
         Key::RedeemDone => "Redeemed: {points} points taken",
         Key::RedeemTotal => "{points} points in all",
         Key::RedeemConfirm => "Redeem",
+        Key::PosUnconfirmed => "The network dropped before this was confirmed ({reason}): it is kept on the tablet and checked once online. Do not charge again.",
+        Key::PayOverpaid => "Only cash may exceed the amount due",
     }
 }
 

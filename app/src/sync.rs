@@ -62,8 +62,13 @@ pub enum Submitted {
     Recorded(PushResult),
     /// Refused; the outbox no longer holds it.
     Rejected(ApiError),
-    /// The server could not be reached; the command waits in the outbox.
+    /// Kept in the outbox to be sent when the server can be reached: made offline, or
+    /// sent without an answer and allowed to stand offline.
     Queued,
+    /// Sent without an answer and not allowed to stand offline (the reason given): it
+    /// stays in the outbox until the server answers for it. The customer must not be
+    /// charged again meanwhile.
+    Unconfirmed(ApiError),
 }
 
 impl SyncStatus {
@@ -186,12 +191,9 @@ impl SyncStatus {
     /// Sends the outbox in batches. `pin` goes with the command it names only, and only
     /// in memory: a PIN is never written to the tablet.
     async fn push(&self, pin: Option<(&str, &str)>) -> Result<Vec<PushResult>, ApiError> {
-        while PUSHING.with(Cell::get) {
-            sleep(50).await;
-        }
-        PUSHING.with(|pushing| pushing.set(true));
+        lock().await;
         let result = self.push_all(pin).await;
-        PUSHING.with(|pushing| pushing.set(false));
+        unlock();
         let _ = self.count_outbox().await;
         result
     }
@@ -247,21 +249,43 @@ impl SyncStatus {
         error
     }
 
-    /// Writes a command to the outbox and, when the server can be reached, sends it at
-    /// once with everything queued before it.
+    /// Records a command the till just made. Offline, the till's own checks run first and
+    /// the command is queued only if they pass. Online, it is written to the outbox and
+    /// sent at once with everything queued before it, the PIN in memory only. The whole
+    /// of it holds the push lock, so the background loop never sends the command halfway
+    /// (without its PIN, or before the till has decided it may stand offline).
+    ///
+    /// A command is taken out of the outbox only when the server has answered for it. When
+    /// the answer does not come (the network dropped, the server failed), the server may
+    /// have recorded it: it stays, under its own id, and is sent again until answered.
     pub async fn submit(
         &self,
         entry: OutboxEntry,
         pin: Option<String>,
-    ) -> Result<Submitted, CacheError> {
-        outbox::put(&entry).await?;
-        self.unsent.update(|unsent| *unsent += 1);
+        offline_check: impl AsyncFnOnce() -> Result<(), ApiError>,
+    ) -> Result<Submitted, ApiError> {
+        lock().await;
+        let submitted = self.submit_locked(entry, pin, offline_check).await;
+        unlock();
+        let _ = self.count_outbox().await;
+        submitted
+    }
+
+    async fn submit_locked(
+        &self,
+        mut entry: OutboxEntry,
+        pin: Option<String>,
+        offline_check: impl AsyncFnOnce() -> Result<(), ApiError>,
+    ) -> Result<Submitted, ApiError> {
         if entry.command.offline {
+            offline_check().await?;
+            outbox::put(&entry).await.map_err(cache_failure)?;
             self.wake();
             return Ok(Submitted::Queued);
         }
+        outbox::put(&entry).await.map_err(cache_failure)?;
         let pin_for = pin.as_deref().map(|pin| (entry.id.as_str(), pin));
-        match self.push(pin_for).await {
+        match self.push_all(pin_for).await {
             Ok(results) => {
                 let Some(result) = results
                     .into_iter()
@@ -271,8 +295,9 @@ impl SyncStatus {
                 };
                 if result.status == PushStatus::Rejected {
                     // The cashier sees the refusal now; it need not wait in the outbox.
-                    outbox::remove(std::slice::from_ref(&entry.id)).await?;
-                    let _ = self.count_outbox().await;
+                    outbox::remove(std::slice::from_ref(&entry.id))
+                        .await
+                        .map_err(cache_failure)?;
                     let error = result.error.unwrap_or_else(|| ApiError {
                         code: "rejected".into(),
                         message: String::new(),
@@ -282,29 +307,25 @@ impl SyncStatus {
                 }
                 Ok(Submitted::Recorded(result))
             }
-            Err(error) if error.code == NETWORK_ERROR => Ok(Submitted::Queued),
-            Err(error) => {
-                outbox::remove(std::slice::from_ref(&entry.id)).await?;
-                let _ = self.count_outbox().await;
+            // The batch was refused whole before anything in it ran (a lapsed session, a
+            // permission): nothing was recorded.
+            Err(error) if refused_whole(&error) => {
+                outbox::remove(std::slice::from_ref(&entry.id))
+                    .await
+                    .map_err(cache_failure)?;
                 Ok(Submitted::Rejected(error))
             }
+            // No answer: the till decides whether the command may stand offline. If not,
+            // it still stays, unconfirmed, since the server may have it.
+            Err(_) => match offline_check().await {
+                Ok(()) => {
+                    entry.command.offline = true;
+                    outbox::put(&entry).await.map_err(cache_failure)?;
+                    Ok(Submitted::Queued)
+                }
+                Err(refused) => Ok(Submitted::Unconfirmed(refused)),
+            },
         }
-    }
-
-    /// Marks a queued command as made offline (the till checked the PIN itself), or
-    /// takes it back out when it cannot stand offline.
-    pub async fn settle_queued(
-        &self,
-        mut entry: OutboxEntry,
-        keep: bool,
-    ) -> Result<(), CacheError> {
-        if keep {
-            entry.command.offline = true;
-            outbox::put(&entry).await?;
-        } else {
-            outbox::remove(std::slice::from_ref(&entry.id)).await?;
-        }
-        self.count_outbox().await
     }
 
     /// Lets a refused command go once the cashier has seen it.
@@ -323,6 +344,30 @@ async fn note_recorded(id: &str, receipt: &serde_json::Value, flagged: bool) {
             let _ = parked::put(RECEIPTS, &kept).await;
         }
     }
+}
+
+/// Waits for and takes the push lock: one push at a time.
+async fn lock() {
+    while PUSHING.with(Cell::get) {
+        sleep(50).await;
+    }
+    PUSHING.with(|pushing| pushing.set(true));
+}
+
+fn unlock() {
+    PUSHING.with(|pushing| pushing.set(false));
+}
+
+/// A whole batch refused by the server before it ran any command: a 4xx of its own.
+fn refused_whole(error: &ApiError) -> bool {
+    use huiyuan_shared::api::error_code;
+    [
+        error_code::UNAUTHENTICATED,
+        error_code::FORBIDDEN,
+        error_code::INVALID_INPUT,
+        error_code::NOT_FOUND,
+    ]
+    .contains(&error.code.as_str())
 }
 
 fn with_pin(command: &OutboxCommand, pin: Option<(&str, &str)>) -> OutboxCommand {

@@ -305,7 +305,10 @@ pub async fn checkout(
     };
     let rules = current_rules(connection).await?;
     let now = now_ms();
-    let local = business_time(now);
+    // A sale rung up earlier (an offline till sending it later) is priced at the till's
+    // time, as the till priced it: a promotion's hours or a birthday that ended since
+    // must not turn what the customer paid into an underpayment.
+    let local = business_time(occurred_at.filter(|at| *at <= now).unwrap_or(now));
     let (cart, quote) = match (request.amount_fen, &member) {
         (Some(amount), Some(member)) => amount_only_quote(&request, amount, member, &rules, local)?,
         _ => {

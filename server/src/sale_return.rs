@@ -128,7 +128,7 @@ struct Returned {
 }
 
 /// The sale with this receipt number and what has been returned of it, for the
-/// counter's return screen; a store outside the caller's scope is not found.
+/// counter's return screen; a sale of a store outside the caller's scope is refused (403).
 pub async fn find_by_receipt(
     connection: &mut AnyConnection,
     staff: &StaffPrincipal,

@@ -11,6 +11,24 @@ use web_sys::RequestCredentials;
 use super::{encode, get_json, post_json, read_error};
 use crate::i18n::BAD_RESPONSE;
 
+/// How long the till waits for a sync answer before treating the network as down: a
+/// connection that is accepted and never answered must not hold the counter.
+const SYNC_TIMEOUT_MS: i32 = 20_000;
+
+/// A signal that aborts a request after [`SYNC_TIMEOUT_MS`].
+fn timeout_signal() -> Option<web_sys::AbortSignal> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            abort.unchecked_ref(),
+            SYNC_TIMEOUT_MS,
+        )
+        .ok()?;
+    Some(signal)
+}
+
 /// A pull page asked for and not yet read. The request is under way from the moment this
 /// is made, so the next page travels while the last one is written to the cache.
 pub struct PendingPull(js_sys::Promise);
@@ -22,6 +40,7 @@ pub fn start_pull(since: Option<&str>) -> PendingPull {
     }
     let init = web_sys::RequestInit::new();
     init.set_credentials(RequestCredentials::SameOrigin);
+    init.set_signal(timeout_signal().as_ref());
     let promise = match web_sys::window() {
         Some(window) => window.fetch_with_str_and_init(&path, &init),
         None => js_sys::Promise::reject(&JsValue::from_str("no window")),
@@ -49,7 +68,15 @@ pub async fn finish_pull(pending: PendingPull) -> Result<JsValue, ApiError> {
 }
 
 pub async fn push(batch: &PushBatch) -> Result<PushResponse, ApiError> {
-    post_json("/sync/push", batch).await
+    let signal = timeout_signal();
+    let request = gloo_net::http::Request::post(&format!("{API_PREFIX}/sync/push"))
+        .credentials(RequestCredentials::SameOrigin)
+        .header("Accept", "application/json")
+        .abort_signal(signal.as_ref())
+        .json(batch)
+        .map_err(|error| super::client_error(BAD_RESPONSE, error.to_string()))?;
+    let response = request.send().await.map_err(super::network_error)?;
+    super::read_json(response).await
 }
 
 pub async fn conflicts(open_only: bool) -> Result<Vec<OverdraftConflict>, ApiError> {

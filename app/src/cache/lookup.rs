@@ -14,6 +14,14 @@ use super::meta;
 pub const MATCHES_MAX: usize = 20;
 
 async fn members_by(index: &str, key: &str) -> Result<Vec<CachedMember>, CacheError> {
+    members_by_up_to(index, key, MATCHES_MAX as u32).await
+}
+
+async fn members_by_up_to(
+    index: &str,
+    key: &str,
+    limit: u32,
+) -> Result<Vec<CachedMember>, CacheError> {
     let db = cache().await?;
     let tx = db.transaction(MEMBERS).build()?;
     let store = tx.object_store(MEMBERS)?;
@@ -21,7 +29,7 @@ async fn members_by(index: &str, key: &str) -> Result<Vec<CachedMember>, CacheEr
         .index(index)?
         .get_all()
         .with_query(key)
-        .with_limit(MATCHES_MAX as u32)
+        .with_limit(limit)
         .serde()?
         .await?
         .collect::<Result<Vec<_>, _>>()?;
@@ -50,7 +58,9 @@ pub async fn member_by_phone(phone: &str) -> Result<Vec<CachedMember>, CacheErro
     let tail = phone
         .get(phone.len().saturating_sub(4)..)
         .unwrap_or_default();
-    Ok(members_by("phone_tail", tail)
+    // Every member with these last four digits, so the one with this number is not cut
+    // off by the list's limit.
+    Ok(members_by_up_to("phone_tail", tail, u32::MAX)
         .await?
         .into_iter()
         .filter(|member| member.phone_hash == hash)

@@ -1,7 +1,8 @@
 //! The outbox: every command the till makes is written here before it is sent, so a
 //! reload, a closed tab or a dropped answer loses nothing. An entry leaves the outbox
-//! when the server has answered for it; a refused one stays, marked, until the cashier
-//! has seen it.
+//! when the server has answered for it. A command the cashier is waiting on that is
+//! refused leaves at once, the refusal shown on the screen; one refused later, when the
+//! loop sends it, stays, marked, until the cashier has read it.
 
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::sale::PaymentMethod;

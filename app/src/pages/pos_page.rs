@@ -82,6 +82,10 @@ fn PosShell() -> impl IntoView {
 
     // A scan from anywhere: an item's barcode first, then a member's card or number.
     scanner::listen(move |code| {
+        // Nothing changes the sale while it is being paid for.
+        if counter.paying.get_untracked() {
+            return;
+        }
         let unknown = i18n.t(Key::PosUnknownItem).to_owned();
         spawn_local(async move {
             if let Ok(Some(item)) = crate::cache::lookup::item_by_barcode(&code).await {

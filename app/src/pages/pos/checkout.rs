@@ -25,6 +25,9 @@ pub enum Outcome {
     },
     /// Kept in the outbox, to be sent when the network is back.
     Queued,
+    /// Sent, but no answer came, and the till could not let it stand offline (the
+    /// reason): it stays in the outbox until the server answers for it.
+    Unconfirmed(ApiError),
 }
 
 /// Wrong PINs typed offline for one member before the till stops asking.
@@ -187,13 +190,6 @@ pub async fn offline_checks(
     Ok(())
 }
 
-async fn run(check: Option<impl AsyncFnOnce() -> Result<(), ApiError>>) -> Result<(), ApiError> {
-    match check {
-        Some(check) => check().await,
-        None => Ok(()),
-    }
-}
-
 pub fn paid(request: &SaleRequest, method: PaymentMethod) -> i64 {
     request
         .payments
@@ -219,37 +215,13 @@ pub async fn record(
         command: Command::Sale { sale: request },
     };
     let entry = OutboxEntry::new(command, js_sys::Date::now() as i64);
-    // Run once at most: before queueing offline, or when the network drops mid-send.
-    let mut offline_check = Some(offline_check);
-    if !online {
-        if let Some(check) = offline_check.take() {
-            check().await?;
-        }
-    }
-    let submitted = sync
-        .submit(entry.clone(), pin)
-        .await
-        .map_err(|error| refusal("cache_error", error.to_string()))?;
-    match submitted {
+    match sync.submit(entry, pin, offline_check).await? {
         Submitted::Recorded(result) => Ok(Outcome::Recorded {
             receipt: result.receipt.unwrap_or_default(),
             flagged: result.status == PushStatus::Conflict,
         }),
         Submitted::Rejected(error) => Err(error),
-        Submitted::Queued if !online => Ok(Outcome::Queued),
-        // The network dropped while the sale was being sent: it stands offline only if
-        // the till's own checks pass; otherwise it is taken back and the cart kept.
-        Submitted::Queued => match run(offline_check).await {
-            Ok(()) => {
-                sync.settle_queued(entry, true)
-                    .await
-                    .map_err(|error| refusal("cache_error", error.to_string()))?;
-                Ok(Outcome::Queued)
-            }
-            Err(error) => {
-                let _ = sync.settle_queued(entry, false).await;
-                Err(error)
-            }
-        },
+        Submitted::Queued => Ok(Outcome::Queued),
+        Submitted::Unconfirmed(reason) => Ok(Outcome::Unconfirmed(reason)),
     }
 }

@@ -162,6 +162,16 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
             }
         }
         let paid: i64 = payments.iter().map(|p| p.amount_fen).sum();
+        let cash: i64 = payments
+            .iter()
+            .filter(|p| p.method == PaymentMethod::Cash)
+            .map(|p| p.amount_fen)
+            .sum();
+        // Only cash can be handed over beyond what is due: the rest is change.
+        if paid - cash > due() {
+            error.set(Some(i18n.t(Key::PayOverpaid).to_owned()));
+            return;
+        }
         if paid < due() {
             error.set(Some(
                 i18n.t(Key::PayShort)
@@ -229,6 +239,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
             match outcome {
                 Ok(outcome) => {
                     let mut local = local;
+                    let mut unconfirmed = false;
                     match outcome {
                         Outcome::Recorded {
                             receipt: recorded,
@@ -241,11 +252,21 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                             }
                         }
                         Outcome::Queued => local.offline = true,
+                        Outcome::Unconfirmed(reason) => {
+                            local.offline = true;
+                            unconfirmed = true;
+                            counter.error(
+                                i18n.t(Key::PosUnconfirmed)
+                                    .replace("{reason}", &checkout::message(i18n, &reason)),
+                            );
+                        }
                     }
                     local.keep().await;
                     counter.clear();
                     counter.paying.set(false);
-                    counter.notice.set(None);
+                    if !unconfirmed {
+                        counter.notice.set(None);
+                    }
                     receipt.show(local);
                 }
                 Err(refused) => error.set(Some(checkout::message(i18n, &refused))),
@@ -318,7 +339,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                 })}
                 <footer class="pos-dialog__actions">
                     <button type="button" class="btn btn--secondary btn--pos" data-testid="pay-cancel"
-                        on:click=move |_| counter.paying.set(false)>
+                        disabled=move || busy.get() on:click=move |_| counter.paying.set(false)>
                         {move || i18n.t(Key::Cancel)}
                     </button>
                     <button type="button" class="btn btn--primary btn--pos" data-testid="pay-confirm"

@@ -149,7 +149,12 @@ impl LocalReceipt {
     pub fn number(&self) -> String {
         self.receipt_no
             .clone()
-            .unwrap_or_else(|| format!("L-{}", &self.id[self.id.len().saturating_sub(12)..]))
+            .unwrap_or_else(|| self.local_number())
+    }
+
+    /// The till's own number for the sale, printed when it was made offline.
+    pub fn local_number(&self) -> String {
+        format!("L-{}", &self.id[self.id.len().saturating_sub(12)..])
     }
 }
 

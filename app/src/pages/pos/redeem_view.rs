@@ -6,7 +6,7 @@
 use huiyuan_shared::api::ApiError;
 use huiyuan_shared::catalogue::Item;
 use huiyuan_shared::redemption::{RedemptionLine, RedemptionRequest};
-use huiyuan_shared::sync::{Command, OutboxCommand, PushStatus};
+use huiyuan_shared::sync::{Command, OutboxCommand};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -104,7 +104,7 @@ pub fn RedeemView() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             // What the till checks itself before a redemption stands without the server.
-            let offline_check = async |entry: &OutboxEntry| -> Result<(), ApiError> {
+            let offline_check = async || -> Result<(), ApiError> {
                 if member.frozen {
                     return Err(refusal("member_frozen", i18n.t(Key::ErrMemberFrozen)));
                 }
@@ -136,13 +136,9 @@ pub fn RedeemView() -> impl IntoView {
                 }
                 let pending = outbox::pending().await.unwrap_or_default();
                 let spent = outbox::offline_spend(&pending, Some(&member.id.to_string()));
-                let already = if pending.iter().any(|queued| queued.id == entry.id) {
-                    points
-                } else {
-                    0
-                };
-                if spent.member_points - already + points > rules.counter.offline_points_per_member
-                {
+                // This redemption is not counted in `spent`: it is not in the outbox yet,
+                // or it is there as an online command.
+                if spent.member_points + points > rules.counter.offline_points_per_member {
                     return Err(refusal(
                         "offline_limit_exceeded",
                         i18n.t(Key::PosOfflineLimit),
@@ -150,34 +146,20 @@ pub fn RedeemView() -> impl IntoView {
                 }
                 Ok(())
             };
-            let outcome: Result<bool, ApiError> = async {
-                if !online {
-                    offline_check(&entry).await?;
-                }
-                match sync
-                    .submit(entry.clone(), typed_pin.clone())
-                    .await
-                    .map_err(|failure| refusal("cache_error", &failure.to_string()))?
-                {
-                    Submitted::Recorded(result) => Ok(result.status == PushStatus::Conflict),
-                    Submitted::Rejected(refused) => Err(refused),
-                    Submitted::Queued if !online => Ok(false),
-                    Submitted::Queued => match offline_check(&entry).await {
-                        Ok(()) => {
-                            let _ = sync.settle_queued(entry.clone(), true).await;
-                            Ok(false)
-                        }
-                        Err(refused) => {
-                            let _ = sync.settle_queued(entry.clone(), false).await;
-                            Err(refused)
-                        }
-                    },
-                }
-            }
-            .await;
+            let outcome = sync.submit(entry, typed_pin.clone(), offline_check).await;
             busy.set(false);
             match outcome {
-                Ok(_) => {
+                Ok(Submitted::Rejected(refused)) => {
+                    error.set(Some(checkout::message(i18n, &refused)))
+                }
+                Ok(Submitted::Unconfirmed(reason)) => {
+                    error.set(Some(
+                        i18n.t(Key::PosUnconfirmed)
+                            .replace("{reason}", &checkout::message(i18n, &reason)),
+                    ));
+                    chosen.set(Vec::new());
+                }
+                Ok(Submitted::Recorded(_) | Submitted::Queued) => {
                     counter.info(
                         i18n.t(Key::RedeemDone)
                             .replace("{points}", &points.to_string()),

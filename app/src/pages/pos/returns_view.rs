@@ -80,7 +80,12 @@ async fn find(receipt_no: &str, online: bool) -> Result<Option<FoundSale>, ApiEr
         .unwrap_or_default();
     Ok(receipts
         .into_iter()
-        .find(|receipt| receipt.number() == receipt_no.trim())
+        .find(|receipt| {
+            // The number on the paper: the till's own for a sale made offline, even
+            // after the server has given it one.
+            let wanted = receipt_no.trim();
+            receipt.number() == wanted || receipt.local_number() == wanted
+        })
         .and_then(|receipt| {
             Some(FoundSale {
                 sale_id: receipt.id.parse().ok()?,
@@ -181,7 +186,8 @@ pub fn ReturnsView() -> impl IntoView {
         );
         busy.set(true);
         spawn_local(async move {
-            let submitted = sync.submit(entry.clone(), None).await;
+            // Taking money in or giving it back needs no check of the till's to stand offline.
+            let submitted = sync.submit(entry, None, async || Ok(())).await;
             busy.set(false);
             match submitted {
                 Ok(Submitted::Recorded(result)) => {
@@ -193,14 +199,14 @@ pub fn ReturnsView() -> impl IntoView {
                     refunded.set(receipt);
                     counter.info(i18n.t(Key::ReturnDone));
                 }
-                Ok(Submitted::Queued) => {
-                    let _ = sync.settle_queued(entry, true).await;
+                Ok(Submitted::Queued | Submitted::Unconfirmed(_)) => {
                     found.set(None);
                     term.set(String::new());
                     counter.info(i18n.t(Key::ReturnQueued));
                 }
-                Ok(Submitted::Rejected(error)) => counter.error(checkout::message(i18n, &error)),
-                Err(error) => counter.error(error.to_string()),
+                Ok(Submitted::Rejected(error)) | Err(error) => {
+                    counter.error(checkout::message(i18n, &error))
+                }
             }
         });
     };

@@ -80,7 +80,8 @@ pub fn TopupView() -> impl IntoView {
         );
         busy.set(true);
         spawn_local(async move {
-            let submitted = sync.submit(entry.clone(), None).await;
+            // Taking money in or giving it back needs no check of the till's to stand offline.
+            let submitted = sync.submit(entry, None, async || Ok(())).await;
             busy.set(false);
             match submitted {
                 Ok(Submitted::Recorded(result)) => {
@@ -99,16 +100,16 @@ pub fn TopupView() -> impl IntoView {
                     );
                     amount.set(String::new());
                 }
-                Ok(Submitted::Queued) => {
-                    let _ = sync.settle_queued(entry, true).await;
+                Ok(Submitted::Queued | Submitted::Unconfirmed(_)) => {
                     counter.info(
                         i18n.t(Key::TopupQueued)
                             .replace("{amount}", &Money(fen).to_string()),
                     );
                     amount.set(String::new());
                 }
-                Ok(Submitted::Rejected(error)) => counter.error(checkout::message(i18n, &error)),
-                Err(error) => counter.error(error.to_string()),
+                Ok(Submitted::Rejected(error)) | Err(error) => {
+                    counter.error(checkout::message(i18n, &error))
+                }
             }
         });
     };
