@@ -6,7 +6,7 @@
 use wasm_bindgen::prelude::*;
 
 /// The number of members `find_members` answers for `term` (4 digits: a phone's tail;
-/// 11: a mobile number; other digits: a card, then a member number; else a name part).
+/// 11: a mobile number; other digits: a card or member number, one index; else a name part).
 #[wasm_bindgen]
 pub async fn huiyuan_find_members(term: String) -> Result<u32, JsValue> {
     crate::cache::lookup::find_members(&term)
