@@ -649,6 +649,7 @@ pub enum Key {
     RedeemConfirm,
     PosUnconfirmed,
     PayOverpaid,
+    HeldItemGone,
 }
 
 /// The text of `key` in `lang`.
@@ -1121,6 +1122,7 @@ fn zh_cn(key: Key) -> &'static str {
         Key::RedeemConfirm => "确认兑换",
         Key::PosUnconfirmed => "网络中断，此单尚未确认（{reason}）：已保存在本机，联网后自动核对。请勿重复收款。",
         Key::PayOverpaid => "除现金外，付款不能超过应收金额",
+        Key::HeldItemGone => "{item} 已下架，未放回购物车",
     }
 }
 
@@ -1585,6 +1587,7 @@ fn zh_tw(key: Key) -> &'static str {
         Key::RedeemConfirm => "確認兌換",
         Key::PosUnconfirmed => "網路中斷，此單尚未確認（{reason}）：已保存在本機，連網後自動核對。請勿重複收款。",
         Key::PayOverpaid => "除現金外，付款不能超過應收金額",
+        Key::HeldItemGone => "{item} 已下架，未放回購物車",
     }
 }
 
@@ -2047,6 +2050,7 @@ fn en(key: Key) -> &'static str {
         Key::RedeemConfirm => "Redeem",
         Key::PosUnconfirmed => "The network dropped before this was confirmed ({reason}): it is kept on the tablet and checked once online. Do not charge again.",
         Key::PayOverpaid => "Only cash may exceed the amount due",
+        Key::HeldItemGone => "{item} is no longer on sale and was left out",
     }
 }
 

@@ -128,6 +128,8 @@ pub async fn item_by_barcode(barcode: &str) -> Result<Option<Item>, CacheError> 
         .serde()?
         .await?
         .collect::<Result<Vec<_>, _>>()?;
+    // A barcode that names only an item taken off sale may still be another's code.
+    found.retain(|item| item.active);
     if found.is_empty() {
         found = store
             .index("code")?

@@ -218,7 +218,8 @@ fn Rejected() -> impl IntoView {
                             let reason = entry.rejected.map(|error| error.message).unwrap_or_default();
                             view! {
                                 <li>
-                                    <span class="num">{entry.id.chars().rev().take(8).collect::<String>().chars().rev().collect::<String>()}</span>
+                                    // The till's own number, as printed on an offline receipt.
+                                    <span class="num">{format!("L-{}", &entry.id[entry.id.len().saturating_sub(12)..])}</span>
                                     " " <span>{reason}</span>
                                     <button type="button" class="btn btn--ghost" on:click=move |_| {
                                         let id = id.clone();

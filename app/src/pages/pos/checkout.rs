@@ -120,7 +120,7 @@ pub async fn offline_checks(
     member: Option<&CachedMember>,
     pin: Option<&str>,
     available: Option<huiyuan_shared::value::MemberBalances>,
-    rules: &RuleSet,
+    rules: Option<&RuleSet>,
     pin_failures: &mut u32,
 ) -> Result<(), ApiError> {
     if !request.spends_member_value() {
@@ -175,6 +175,13 @@ pub async fn offline_checks(
                 .replace("{points}", &available.points.to_string()),
         ));
     }
+    // Until the rules have been pulled once the till does not know HQ's limits.
+    let Some(rules) = rules else {
+        return Err(refusal(
+            "offline_limit_exceeded",
+            i18n.t(Key::PosOfflineLimit).to_owned(),
+        ));
+    };
     let limits: &CounterPolicy = &rules.counter;
     let entries = outbox::pending().await.unwrap_or_default();
     let spent = outbox::offline_spend(&entries, Some(&member.id.to_string()));

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::cache::db::HELD;
-use crate::cache::parked;
+use crate::cache::{lookup, parked};
 use crate::i18n::{use_i18n, Key};
 use crate::pages::pos::counter::{use_counter, Counter, DraftLine, View};
 use crate::pages::pos::member_panel;
@@ -62,8 +62,30 @@ pub fn HeldSalesView() -> impl IntoView {
                 counter.error(error.to_string());
                 return;
             }
-            counter.lines.set(sale.lines);
-            match sale.member {
+            // The member and the items as the cache has them now, not as they were held:
+            // balances, a freeze or a price may have changed since.
+            let mut lines = Vec::with_capacity(sale.lines.len());
+            for mut line in sale.lines {
+                match lookup::item(&line.item.id.to_string()).await {
+                    Ok(Some(item)) if item.active => {
+                        line.item = item;
+                        lines.push(line);
+                    }
+                    _ => {
+                        counter.error(i18n.t(Key::HeldItemGone).replace("{item}", &line.item.name))
+                    }
+                }
+            }
+            counter.lines.set(lines);
+            let member = match sale.member {
+                Some(held) => lookup::member(&held.id.to_string())
+                    .await
+                    .ok()
+                    .flatten()
+                    .or(Some(held)),
+                None => None,
+            };
+            match member {
                 Some(member) => member_panel::choose(counter, member),
                 None => counter.member.set(None),
             }

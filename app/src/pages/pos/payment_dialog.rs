@@ -197,7 +197,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
         };
         let request = draft.request();
         let available = counter.available();
-        let rules_now = counter.rules.get_untracked().unwrap_or_default();
+        let rules_now = counter.rules.get_untracked();
         let local = LocalReceipt::of_sale(
             &request,
             &lines,
@@ -226,7 +226,7 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                         member.as_ref(),
                         typed_pin.as_deref(),
                         available,
-                        &rules_now,
+                        rules_now.as_ref(),
                         &mut failures,
                     )
                     .await;

@@ -100,7 +100,7 @@ pub fn RedeemView() -> impl IntoView {
             js_sys::Date::now() as i64,
         );
         entry.points_spent = points;
-        let rules = counter.rules.get_untracked().unwrap_or_default();
+        let rules = counter.rules.get_untracked();
         busy.set(true);
         spawn_local(async move {
             // What the till checks itself before a redemption stands without the server.
@@ -137,8 +137,12 @@ pub fn RedeemView() -> impl IntoView {
                 let pending = outbox::pending().await.unwrap_or_default();
                 let spent = outbox::offline_spend(&pending, Some(&member.id.to_string()));
                 // This redemption is not counted in `spent`: it is not in the outbox yet,
-                // or it is there as an online command.
-                if spent.member_points + points > rules.counter.offline_points_per_member {
+                // or it is there as an online command. Without the rules there is no limit
+                // to keep to, and nothing is spent.
+                let limit = rules
+                    .as_ref()
+                    .map_or(0, |rules| rules.counter.offline_points_per_member);
+                if spent.member_points + points > limit {
                     return Err(refusal(
                         "offline_limit_exceeded",
                         i18n.t(Key::PosOfflineLimit),

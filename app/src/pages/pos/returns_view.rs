@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::api;
 use crate::cache::db::RECEIPTS;
-use crate::cache::outbox::OutboxEntry;
+use crate::cache::outbox::{self, OutboxEntry};
 use crate::cache::{lookup, parked};
 use crate::i18n::{use_i18n, Key};
 use crate::pages::pos::checkout;
@@ -40,7 +40,27 @@ struct FoundSale {
     lines: Vec<Returnable>,
 }
 
+/// The sale with its returns still in this tablet's outbox counted as returned: the
+/// server does not know of them yet, and the same goods must not be refunded twice.
 async fn find(receipt_no: &str, online: bool) -> Result<Option<FoundSale>, ApiError> {
+    let Some(mut sale) = find_recorded(receipt_no, online).await? else {
+        return Ok(None);
+    };
+    for entry in outbox::all().await.unwrap_or_default() {
+        if let Command::Return { sale_id, request } = &entry.command.command {
+            if *sale_id == sale.sale_id && entry.rejected.is_none() {
+                for line in &request.lines {
+                    if let Some(returnable) = sale.lines.get_mut(line.line) {
+                        returnable.returned += line.quantity;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(sale))
+}
+
+async fn find_recorded(receipt_no: &str, online: bool) -> Result<Option<FoundSale>, ApiError> {
     if online {
         match api::sync::sale_by_receipt(receipt_no).await {
             Ok(found) => {
