@@ -650,6 +650,7 @@ pub enum Key {
     PosUnconfirmed,
     PayOverpaid,
     HeldItemGone,
+    LogoutUnsent,
 }
 
 /// The text of `key` in `lang`.
@@ -1123,6 +1124,7 @@ fn zh_cn(key: Key) -> &'static str {
         Key::PosUnconfirmed => "网络中断，此单尚未确认（{reason}）：已保存在本机，联网后自动核对。请勿重复收款。",
         Key::PayOverpaid => "除现金外，付款不能超过应收金额",
         Key::HeldItemGone => "{item} 已下架，未放回购物车",
+        Key::LogoutUnsent => "还有 {n} 笔未上传到服务器。退出后，联网时它们会记在下一位登录的收银员名下。仍要退出吗？",
     }
 }
 
@@ -1588,6 +1590,7 @@ fn zh_tw(key: Key) -> &'static str {
         Key::PosUnconfirmed => "網路中斷，此單尚未確認（{reason}）：已保存在本機，連網後自動核對。請勿重複收款。",
         Key::PayOverpaid => "除現金外，付款不能超過應收金額",
         Key::HeldItemGone => "{item} 已下架，未放回購物車",
+        Key::LogoutUnsent => "還有 {n} 筆未上傳到伺服器。登出後，連網時它們會記在下一位登入的收銀員名下。仍要登出嗎？",
     }
 }
 
@@ -2051,6 +2054,7 @@ fn en(key: Key) -> &'static str {
         Key::PosUnconfirmed => "The network dropped before this was confirmed ({reason}): it is kept on the tablet and checked once online. Do not charge again.",
         Key::PayOverpaid => "Only cash may exceed the amount due",
         Key::HeldItemGone => "{item} is no longer on sale and was left out",
+        Key::LogoutUnsent => "{n} commands are not sent yet. After logging out they will be recorded under the next cashier to log in. Log out anyway?",
     }
 }
 

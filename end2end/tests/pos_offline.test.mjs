@@ -90,6 +90,16 @@ test('sell online and offline, reload offline, sync exactly once when the first 
   await page.waitForFunction((s) => document.querySelector(s)?.dataset.unsent === '3', sel.netStatus);
   assert.equal(await unsent(page), 3);
   await screenshot(page, 'pos-offline-reloaded-1024x768');
+  // Logging out with sales unsent asks first; the cashier stays.
+  let asked = '';
+  page.once('dialog', async (dialog) => {
+    asked = dialog.message();
+    await dialog.dismiss();
+  });
+  await page.click(sel.logout);
+  assert.match(asked, /3 笔未上传/);
+  await page.locator(sel.posShell).waitFor();
+  assert.equal(await unsent(page), 3);
 
   // Back online; the first push reaches the server but its answer is dropped.
   let dropped = 0;
