@@ -165,7 +165,7 @@ impl SyncStatus {
                 Ok(page) => page,
                 Err(error) => return Err(self.failed(error)),
             };
-            self.reachable.set(true);
+            self.answered();
             // The next page is asked for before this one is written.
             let (next, more) = pages::cursor_of(&page).map_err(cache_failure)?;
             let upcoming = more.then(|| api::sync::start_pull(Some(&next)));
@@ -215,7 +215,7 @@ impl SyncStatus {
                 Ok(response) => response,
                 Err(error) => return Err(self.failed(error)),
             };
-            self.reachable.set(true);
+            self.answered();
             let mut done = Vec::new();
             for result in &response.results {
                 let id = result.id.to_string();
@@ -240,6 +240,13 @@ impl SyncStatus {
             answered.extend(response.results);
         }
         Ok(answered)
+    }
+
+    /// The server answered. An answer that was already on its way when the browser went
+    /// offline does not make the counter online again.
+    fn answered(&self) {
+        let online = web_sys::window().is_none_or(|window| window.navigator().on_line());
+        self.reachable.set(online);
     }
 
     fn failed(&self, error: ApiError) -> ApiError {
