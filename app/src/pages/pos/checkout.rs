@@ -6,6 +6,7 @@ use huiyuan_shared::api::ApiError;
 use huiyuan_shared::rules::{CounterPolicy, RuleSet};
 use huiyuan_shared::sale::{Payment, PaymentMethod, SaleLineRequest, SaleRequest};
 use huiyuan_shared::sync::{CachedMember, Command, OutboxCommand, PushStatus};
+use huiyuan_shared::value::MemberBalances;
 use huiyuan_shared::Money;
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -112,23 +113,41 @@ fn refusal(code: &str, message: String) -> ApiError {
 }
 
 /// What the till checks itself before a sale that spends a member's value may stand
-/// without the server: the member not frozen, the PIN right by the cached verifier, the
-/// balance as far as the tablet knows it, and HQ's offline limits.
+/// without the server. See [`member_spend_checks`].
 pub async fn offline_checks(
     i18n: I18n,
     request: &SaleRequest,
     member: Option<&CachedMember>,
     pin: Option<&str>,
-    available: Option<huiyuan_shared::value::MemberBalances>,
+    available: Option<MemberBalances>,
     rules: Option<&RuleSet>,
-    pin_failures: &mut u32,
 ) -> Result<(), ApiError> {
-    if !request.spends_member_value() {
-        return Ok(());
-    }
-    let Some(member) = member else {
+    let Some(member) = member.filter(|_| request.spends_member_value()) else {
         return Ok(());
     };
+    let value = paid(request, PaymentMethod::StoredValue);
+    let points = request
+        .payments
+        .iter()
+        .filter_map(|payment| payment.points)
+        .sum();
+    member_spend_checks(i18n, member, pin, value, points, available, rules).await
+}
+
+/// The server's checks on spending a member's stored value and points, made by the till
+/// when the server cannot be asked: the member not frozen, the PIN right by the cached
+/// verifier (wrong tries counted, see [`offline_pin_failures`]), the balance as far as
+/// the tablet knows it, and HQ's offline limits, counted over what the outbox holds
+/// unsent. A command checked here is not in the outbox as an offline one yet.
+pub async fn member_spend_checks(
+    i18n: I18n,
+    member: &CachedMember,
+    pin: Option<&str>,
+    value_fen: i64,
+    points: i64,
+    available: Option<MemberBalances>,
+    rules: Option<&RuleSet>,
+) -> Result<(), ApiError> {
     if member.frozen {
         return Err(refusal(
             "member_frozen",
@@ -142,26 +161,22 @@ pub async fn offline_checks(
                 i18n.t(Key::PosPinOnlineOnly).to_owned(),
             ));
         };
-        if *pin_failures >= OFFLINE_PIN_TRIES {
+        let key = member.id.to_string();
+        let failures = offline_pin_failures(&key);
+        if failures >= OFFLINE_PIN_TRIES {
             return Err(refusal(
                 "pin_locked",
                 i18n.t(Key::PosPinLockedOffline).to_owned(),
             ));
         }
         if !verifier.matches(pin.unwrap_or_default()) {
-            *pin_failures += 1;
+            set_offline_pin_failures(&key, failures + 1);
             return Err(refusal("pin_wrong", i18n.t(Key::PosPinWrong).to_owned()));
         }
-        *pin_failures = 0;
+        set_offline_pin_failures(&key, 0);
     }
-    let value: i64 = paid(request, PaymentMethod::StoredValue);
-    let points: i64 = request
-        .payments
-        .iter()
-        .filter_map(|payment| payment.points)
-        .sum();
     let available = available.unwrap_or_default();
-    if value > available.value_fen() {
+    if value_fen > available.value_fen() {
         return Err(refusal(
             "insufficient_balance",
             i18n.t(Key::PosNotEnoughValue)
@@ -185,8 +200,8 @@ pub async fn offline_checks(
     let limits: &CounterPolicy = &rules.counter;
     let entries = outbox::pending().await.unwrap_or_default();
     let spent = outbox::offline_spend(&entries, Some(&member.id.to_string()));
-    if spent.member_value_fen + value > limits.offline_value_per_member_fen
-        || spent.terminal_value_fen + value > limits.offline_value_per_terminal_fen
+    if spent.member_value_fen + value_fen > limits.offline_value_per_member_fen
+        || spent.terminal_value_fen + value_fen > limits.offline_value_per_terminal_fen
         || spent.member_points + points > limits.offline_points_per_member
     {
         return Err(refusal(

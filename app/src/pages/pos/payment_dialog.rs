@@ -215,23 +215,15 @@ pub fn PaymentDialog(receipt: ReceiptState) -> impl IntoView {
                 let member = member.clone();
                 let typed_pin = typed_pin.clone();
                 async move || {
-                    let key = member
-                        .as_ref()
-                        .map(|m| m.id.to_string())
-                        .unwrap_or_default();
-                    let mut failures = checkout::offline_pin_failures(&key);
-                    let checked = checkout::offline_checks(
+                    checkout::offline_checks(
                         i18n,
                         &request,
                         member.as_ref(),
                         typed_pin.as_deref(),
                         available,
                         rules_now.as_ref(),
-                        &mut failures,
                     )
-                    .await;
-                    checkout::set_offline_pin_failures(&key, failures);
-                    checked
+                    .await
                 }
             };
             let outcome = checkout::record(sync, request, typed_pin, offline_check).await;

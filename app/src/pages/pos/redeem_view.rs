@@ -3,7 +3,6 @@
 //! through the outbox like a sale; offline the till checks the PIN against the cached
 //! verifier and keeps to HQ's offline points limit.
 
-use huiyuan_shared::api::ApiError;
 use huiyuan_shared::catalogue::Item;
 use huiyuan_shared::redemption::{RedemptionLine, RedemptionRequest};
 use huiyuan_shared::sync::{Command, OutboxCommand};
@@ -12,19 +11,11 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 use crate::cache::lookup;
-use crate::cache::outbox::{self, OutboxEntry};
+use crate::cache::outbox::OutboxEntry;
 use crate::i18n::{use_i18n, Key};
 use crate::pages::pos::checkout;
 use crate::pages::pos::counter::use_counter;
 use crate::sync::{use_sync, Submitted};
-
-fn refusal(code: &str, message: &str) -> ApiError {
-    ApiError {
-        code: code.to_owned(),
-        message: message.to_owned(),
-        details: serde_json::Value::Null,
-    }
-}
 
 #[component]
 pub fn RedeemView() -> impl IntoView {
@@ -73,7 +64,7 @@ pub fn RedeemView() -> impl IntoView {
             return;
         }
         let points = total();
-        let available = counter.available().map(|b| b.points).unwrap_or(0);
+        let available = counter.available();
         let typed_pin = Some(pin.get_untracked()).filter(|pin| !pin.is_empty());
         let online = sync.reachable.get_untracked();
         let request = RedemptionRequest {
@@ -104,51 +95,17 @@ pub fn RedeemView() -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             // What the till checks itself before a redemption stands without the server.
-            let offline_check = async || -> Result<(), ApiError> {
-                if member.frozen {
-                    return Err(refusal("member_frozen", i18n.t(Key::ErrMemberFrozen)));
-                }
-                if member.pin_set {
-                    let Some(verifier) = &member.offline_pin else {
-                        return Err(refusal(
-                            "pin_offline_unknown",
-                            i18n.t(Key::PosPinOnlineOnly),
-                        ));
-                    };
-                    let key = member.id.to_string();
-                    let failures = checkout::offline_pin_failures(&key);
-                    if failures >= checkout::OFFLINE_PIN_TRIES {
-                        return Err(refusal("pin_locked", i18n.t(Key::PosPinLockedOffline)));
-                    }
-                    if !verifier.matches(typed_pin.as_deref().unwrap_or_default()) {
-                        checkout::set_offline_pin_failures(&key, failures + 1);
-                        return Err(refusal("pin_wrong", i18n.t(Key::PosPinWrong)));
-                    }
-                    checkout::set_offline_pin_failures(&key, 0);
-                }
-                if points > available {
-                    return Err(refusal(
-                        "insufficient_points",
-                        &i18n
-                            .t(Key::PosNotEnoughPoints)
-                            .replace("{points}", &available.to_string()),
-                    ));
-                }
-                let pending = outbox::pending().await.unwrap_or_default();
-                let spent = outbox::offline_spend(&pending, Some(&member.id.to_string()));
-                // This redemption is not counted in `spent`: it is not in the outbox yet,
-                // or it is there as an online command. Without the rules there is no limit
-                // to keep to, and nothing is spent.
-                let limit = rules
-                    .as_ref()
-                    .map_or(0, |rules| rules.counter.offline_points_per_member);
-                if spent.member_points + points > limit {
-                    return Err(refusal(
-                        "offline_limit_exceeded",
-                        i18n.t(Key::PosOfflineLimit),
-                    ));
-                }
-                Ok(())
+            let offline_check = async || {
+                checkout::member_spend_checks(
+                    i18n,
+                    &member,
+                    typed_pin.as_deref(),
+                    0,
+                    points,
+                    available,
+                    rules.as_ref(),
+                )
+                .await
             };
             let outcome = sync.submit(entry, typed_pin.clone(), offline_check).await;
             busy.set(false);
